@@ -1,0 +1,17 @@
+"""Top-level URLs. The program's catch-all edition routes come last."""
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "personal_site administration"
+admin.site.site_title = "personal_site"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("program.urls")),
+]
+
+if settings.DEBUG and not settings.USE_S3:
+    from django.conf.urls.static import static
+
+    urlpatterns = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) + urlpatterns

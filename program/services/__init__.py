@@ -1,0 +1,1 @@
+"""Writes to program data: loading an edition from its data file, copying an edition."""
