@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "csp",
     "storages",
+    "allauth",
+    "allauth.account",
     "personal_site",
     "speakers",
     "program",
@@ -51,6 +53,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "personal_site.middleware.RequestArrivalMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -59,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -126,7 +130,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "outbox-sweep": {"task": "outbox.sweep", "schedule": 60.0},
+}
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue = VAR_DIR / "celery"
@@ -194,7 +200,39 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "submissions:mine"
+# django-allauth: accounts by email, verified before use; its rate limits (stored in the shared
+# cache) throttle logins, sign-ups, password resets and confirmation mails.
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[personal_site] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/300s/key",
+    "signup": "10/h/ip",
+    "confirm_email": "1/180s/key",
+    "reset_password": "20/m/ip,5/h/key",
+}
+
+# --- Submissions --------------------------------------------------------------------------------
+# The largest PDF accepted, checked before any parsing.
+PDF_MAX_BYTES = env.int("PDF_MAX_BYTES", default=10 * 1024 * 1024)
+# Seconds after a deadline during which changes are still accepted; never shown to anyone.
+DEADLINE_GRACE_SECONDS = env.int("DEADLINE_GRACE_SECONDS", default=0)
+# Receipts one account may cause to addresses other than its own per hour (anti-abuse).
+RECEIPTS_TO_OTHERS_PER_HOUR = env.int("RECEIPTS_TO_OTHERS_PER_HOUR", default=30)
+MAX_AUTHORS_PER_PAPER = 20
 
 # --- Internationalisation: store UTC, show the event's zone and the visitor's ----------------
 LANGUAGE_CODE = "en-us"

@@ -1,0 +1,173 @@
+"""Queue mail in the current transaction; send one row; sweep rows that were left behind."""
+import datetime
+import logging
+import smtplib
+import socket
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .models import OutboundMail
+
+log = logging.getLogger(__name__)
+State = OutboundMail.State
+
+# Retry a transient failure after 1, 2, 4 … minutes, at most 30 minutes apart: always far below
+# the broker's visibility timeout, so a waiting retry is never redelivered as a duplicate.
+MAX_ATTEMPTS = 8
+SENDING_TIMEOUT = datetime.timedelta(minutes=10)
+REDISPATCH_AFTER = datetime.timedelta(minutes=2)
+
+
+def backoff(attempts: int) -> datetime.timedelta:
+    return datetime.timedelta(seconds=min(60 * 2 ** max(attempts - 1, 0), 1800))
+
+
+def mail_queue(
+    *,
+    kind: str,
+    object_key: str,
+    recipients: Iterable[str],
+    subject: str,
+    body: str,
+    triggered_by=None,
+    suppress: Iterable[str] = (),
+    reply_to: str = "",
+) -> list[OutboundMail]:
+    """Write one row per recipient (at most one per object, kind and recipient), sent after commit.
+
+    Recipients in ``suppress`` get a row in the SUPPRESSED state: visible to organizers, never sent.
+    Rows that exist already are returned unchanged, so calling this twice never sends twice.
+    """
+    suppressed = {r.strip().lower() for r in suppress}
+    rows = []
+    for recipient in dict.fromkeys(r.strip().lower() for r in recipients if r and r.strip()):
+        state = State.SUPPRESSED if recipient in suppressed else State.QUEUED
+        try:
+            with transaction.atomic():
+                row = OutboundMail.objects.create(
+                    kind=kind, object_key=object_key, recipient=recipient, subject=subject[:300], body=body,
+                    state=state, triggered_by=triggered_by, reply_to=reply_to,
+                    last_error="Not sent: too many receipts to other people from this account in the last hour."
+                    if state == State.SUPPRESSED else "",
+                )
+        except IntegrityError:
+            row = OutboundMail.objects.get(object_key=object_key, kind=kind, recipient=recipient,
+                                           resend_of__isnull=True)
+        else:
+            if state == State.QUEUED:
+                dispatch_on_commit(row.pk)
+        rows.append(row)
+    return rows
+
+
+def mail_resend(*, mail: OutboundMail, by=None) -> OutboundMail:
+    """A deliberate resend by an organizer: a new row, marked as a resend of the old one."""
+    row = OutboundMail.objects.create(
+        kind=mail.kind, object_key=mail.object_key, recipient=mail.recipient, subject=mail.subject,
+        body=mail.body, reply_to=mail.reply_to, triggered_by=by, resend_of=mail,
+    )
+    dispatch_on_commit(row.pk)
+    return row
+
+
+def dispatch_on_commit(mail_id: int) -> None:
+    from .tasks import send_outbound_mail
+
+    def dispatch():
+        OutboundMail.objects.filter(pk=mail_id).update(dispatched_at=timezone.now())
+        try:
+            send_outbound_mail.delay(mail_id)
+        except Exception:  # broker down: the sweep will dispatch the row later
+            log.warning("outbox: could not hand mail %s to the broker; the sweep will retry", mail_id, exc_info=True)
+
+    transaction.on_commit(dispatch)
+
+
+def _claim(mail_id: int) -> OutboundMail | None:
+    """Flip QUEUED to SENDING atomically; None when the row is not ours to send."""
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = OutboundMail.objects.filter(pk=mail_id, state=State.QUEUED).update(
+            state=State.SENDING, sending_since=now, attempts=F("attempts") + 1,
+        )
+    return OutboundMail.objects.get(pk=mail_id) if claimed else None
+
+
+def is_transient(exc: Exception) -> bool:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.error, TimeoutError))
+
+
+def describe(exc: Exception) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        return f"{exc.smtp_code} {text}"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(
+            f"{rcpt}: {code} {msg.decode(errors='replace')}" for rcpt, (code, msg) in exc.recipients.items()
+        )
+    return f"{type(exc).__name__}: {exc}"
+
+
+def build_message(mail: OutboundMail, connection=None) -> EmailMessage:
+    headers = {"Message-ID": mail.message_id, "Auto-Submitted": "auto-generated", "X-Outbox-Kind": mail.kind}
+    return EmailMessage(
+        subject=mail.subject, body=mail.body, from_email=settings.DEFAULT_FROM_EMAIL, to=[mail.recipient],
+        reply_to=[mail.reply_to] if mail.reply_to else None, headers=headers, connection=connection,
+    )
+
+
+def mail_send(*, mail_id: int) -> str:
+    """Send one row if it is QUEUED. Returns the row's new state; 'skipped' when it was not queued."""
+    mail = _claim(mail_id)
+    if mail is None:
+        return "skipped"
+    try:
+        build_message(mail, connection=get_connection()).send(fail_silently=False)
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
+        error = describe(exc)
+        if is_transient(exc) and mail.attempts < MAX_ATTEMPTS:
+            OutboundMail.objects.filter(pk=mail.pk, state=State.SENDING).update(
+                state=State.QUEUED, last_error=error, sending_since=None,
+                next_attempt_at=timezone.now() + backoff(mail.attempts),
+            )
+            log.info("outbox: mail %s to %s deferred after a transient error: %s", mail.pk, mail.recipient, error)
+            return State.QUEUED
+        OutboundMail.objects.filter(pk=mail.pk, state=State.SENDING).update(
+            state=State.FAILED, last_error=error, sending_since=None,
+        )
+        log.warning("outbox: mail %s to %s failed for good: %s", mail.pk, mail.recipient, error)
+        return State.FAILED
+    OutboundMail.objects.filter(pk=mail.pk, state=State.SENDING).update(
+        state=State.SENT, sent_at=timezone.now(), sending_since=None, last_error="",
+    )
+    log.info("outbox: mail %s (%s, %s) sent to %s", mail.pk, mail.kind, mail.object_key, mail.recipient)
+    return State.SENT
+
+
+def outbox_sweep(*, now: datetime.datetime | None = None) -> dict:
+    """Mark stale SENDING rows UNCERTAIN and re-dispatch QUEUED rows that are due and not in flight."""
+    from .tasks import send_outbound_mail
+
+    now = now or timezone.now()
+    uncertain = OutboundMail.objects.filter(state=State.SENDING, sending_since__lt=now - SENDING_TIMEOUT).update(
+        state=State.UNCERTAIN,
+        last_error="The worker stopped while sending; the mail may or may not have gone out. Resend it deliberately.",
+    )
+    due = OutboundMail.objects.filter(state=State.QUEUED).exclude(next_attempt_at__gt=now).exclude(
+        dispatched_at__gt=now - REDISPATCH_AFTER
+    )
+    dispatched = 0
+    for mail_id in due.values_list("pk", flat=True)[:1000]:
+        OutboundMail.objects.filter(pk=mail_id).update(dispatched_at=now)
+        send_outbound_mail.delay(mail_id)
+        dispatched += 1
+    return {"uncertain": uncertain, "dispatched": dispatched}

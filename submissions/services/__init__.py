@@ -1,0 +1,1 @@
+"""Writes to submissions: creating, updating, withdrawing papers, storing PDFs, queueing receipts."""

@@ -1,0 +1,57 @@
+"""Receipts: after every change, every author is told what we hold, through the outbox."""
+import datetime
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from personal_site.outbox.models import OutboundMail
+from personal_site.outbox.services import mail_queue
+from personal_site.permissions import verified_emails
+from submissions.deadlines import deadline_for
+from submissions.models import SubmissionEvent
+
+RECEIPT = "receipt"
+
+
+def _others_receipts_last_hour(user) -> int:
+    since = timezone.now() - datetime.timedelta(hours=1)
+    own = verified_emails(user) | {user.email.lower()}
+    return (
+        OutboundMail.objects.filter(kind=RECEIPT, triggered_by=user, created_at__gte=since)
+        .exclude(recipient__in=own)
+        .count()
+    )
+
+
+def receipt_queue(*, event: SubmissionEvent) -> list[OutboundMail]:
+    """Queue one receipt per author for this change (after commit), throttled per account.
+
+    Past ``RECEIPTS_TO_OTHERS_PER_HOUR`` receipts to other people's addresses, the rows for others are
+    kept but suppressed, so the form cannot be used to mail strangers; the account holder's own
+    receipt always goes.
+    """
+    submission = event.submission
+    user = event.actor
+    authors = list(submission.authors.all())
+    recipients = [a.email for a in authors]
+    if user is not None and user.email:
+        recipients.insert(0, user.email)
+    suppress = []
+    if user is not None:
+        own = verified_emails(user) | {user.email.lower()}
+        others = [r for r in dict.fromkeys(x.lower() for x in recipients) if r not in own]
+        budget = settings.RECEIPTS_TO_OTHERS_PER_HOUR - _others_receipts_last_hour(user)
+        suppress = others[max(budget, 0):]
+    deadline = deadline_for(submission.edition, submission=submission)
+    version = submission.versions.order_by("-received_at", "-id").first()
+    context = {
+        "event": event, "submission": submission, "authors": authors, "version": version, "deadline": deadline,
+        "url": settings.SITE_URL + reverse("submissions:detail", kwargs={"pk": submission.pk}),
+        "edition": submission.edition,
+    }
+    subject = f"[{submission.edition.title}] {event.get_action_display()}: #{submission.pk} {submission.title}"
+    body = render_to_string("submissions/email/receipt.txt", context)
+    return mail_queue(kind=RECEIPT, object_key=event.object_key, recipients=recipients, subject=subject,
+                      body=body, triggered_by=user, suppress=suppress)
