@@ -36,7 +36,8 @@ def cache_public_page(view):
     def wrapper(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
-        key = f"page:{program_generation()}:{request.get_full_path()}"
+        # Scheme and host are part of the key: exports carry absolute URLs built from the request.
+        key = f"page:{program_generation()}:{request.scheme}://{request.get_host()}{request.get_full_path()}"
         hit = cache.get(key)
         if hit is not None:
             content, content_type, extra = hit

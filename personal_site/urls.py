@@ -8,6 +8,8 @@ admin.site.site_title = "personal_site"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("submissions/", include("submissions.urls")),
     path("", include("program.urls")),
 ]
 

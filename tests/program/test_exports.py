@@ -16,7 +16,7 @@ from speakers.models import Appearance, Person
 from tests.services import missing
 
 UTC = datetime.UTC
-FRAB_XSD = Path(os.environ.get("FRAB_XSD", "/work/shared/contracts/frab-schedule.xml.xsd"))
+FRAB_XSD = Path(os.environ.get("FRAB_XSD", Path(__file__).resolve().parent.parent / "data" / "frab-schedule.xml.xsd"))
 
 # (label or title, start, end) in UTC: 12:00pm EDT on May 29, 2020 is 16:00 UTC.
 EXPECTED_UTC = [
