@@ -30,14 +30,6 @@ class PaperForm(forms.Form):
         )
         self.fields["pdf"].widget = forms.FileInput(attrs={"accept": "application/pdf,.pdf"})
 
-    def clean_pdf(self):
-        pdf = self.cleaned_data.get("pdf")
-        if pdf and pdf.size > settings.PDF_MAX_BYTES:
-            raise ValidationError(
-                f"Your file is {pdf.size / 1e6:.1f} MB; the limit is {settings.PDF_MAX_BYTES / 1e6:.0f} MB."
-            )
-        return pdf
-
 
 class AuthorForm(forms.Form):
     name = forms.CharField(max_length=200, required=False)

@@ -39,3 +39,14 @@ def submission_for_page(pk: int) -> Submission:
         .prefetch_related("authors", "topics", "versions", "events__actor", "edition__important_dates")
         .get(pk=pk)
     )
+
+
+def receipts_of(submission: Submission, *, recipient_emails) -> list:
+    """The receipts (outbox rows) of this paper's changes that went to one of these addresses."""
+    from personal_site.outbox.models import OutboundMail
+
+    keys = [event.object_key for event in submission.events.all()]
+    return list(
+        OutboundMail.objects.filter(kind="receipt", object_key__in=keys, recipient__in=list(recipient_emails))
+        .order_by("-created_at", "-id")
+    )

@@ -5,32 +5,26 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 
 from submissions.models import PaperVersion, Submission
+from submissions.pdfcheck import check_pdf
 
 from .errors import PdfRejected
 
-CHUNK = 1024 * 1024
-
-
-def read_capped(uploaded, max_bytes: int) -> bytes:
-    """Read an upload, never more than one byte past the cap (the check reports the size)."""
-    if getattr(uploaded, "size", None) is not None and uploaded.size > max_bytes:
-        mb = uploaded.size / 1e6
-        raise PdfRejected([f"Your file is {mb:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB."])
-    uploaded.seek(0)
-    data = uploaded.read(max_bytes + 1)
-    return data
-
 
 def paper_check(*, submission: Submission, uploaded) -> tuple[bytes, object]:
-    """Run the PDF check for this submission's edition; raise PdfRejected with every problem."""
-    from submissions.pdfcheck import check_pdf  # noqa: PLC0415  (TODO: top-level once the module lands)
+    """Run the one PDF check for this submission's edition; raise PdfRejected with every problem.
 
-    data = read_capped(uploaded, settings.PDF_MAX_BYTES)
+    The check streams the upload and refuses it past the size cap before keeping it in memory; only
+    a file that passed (so at most PDF_MAX_BYTES) is read whole, to be stored unchanged.
+    """
     cfp = getattr(submission.edition, "cfp", None)
     page_limit = cfp.page_limit if cfp else 2
-    result = check_pdf(data, page_limit=page_limit, max_bytes=settings.PDF_MAX_BYTES)
+    result = check_pdf(uploaded, page_limit=page_limit, max_bytes=settings.PDF_MAX_BYTES)
     if not result.ok:
         raise PdfRejected(result.errors)
+    uploaded.seek(0)
+    data = uploaded.read()
+    if hashlib.sha256(data).hexdigest() != result.sha256:  # the file changed under us: never store unchecked bytes
+        raise PdfRejected(["The upload could not be read reliably; please try again."])
     return data, result
 
 

@@ -6,12 +6,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from personal_site.permissions import can_change_submission, can_view_submission, can_withdraw_submission
+from personal_site.permissions import (
+    can_change_submission,
+    can_view_submission,
+    can_withdraw_submission,
+    verified_emails,
+)
 from program.models import Edition
 from submissions.deadlines import SUBMISSION, closed_message, deadline_for, is_open
 from submissions.forms import PaperForm, WithdrawForm, author_formset
 from submissions.models import Submission
-from submissions.selectors import editions_open_for_submission, submission_for_page, submissions_of
+from submissions.selectors import editions_open_for_submission, receipts_of, submission_for_page, submissions_of
 from submissions.services.authoring import (
     AuthorData,
     CheckedPdf,
@@ -122,6 +127,8 @@ def submission_detail(request, pk):
         "deadline": deadline_for(submission.edition, submission=submission),
         "can_change": can_change_submission(request.user, submission, at=at),
         "can_withdraw": can_withdraw_submission(request.user, submission),
+        "receipts": receipts_of(submission,
+                                recipient_emails=verified_emails(request.user) | {request.user.email.lower()}),
         "now": at,
     })
 
