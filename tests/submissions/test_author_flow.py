@@ -218,7 +218,7 @@ def test_at_most_twenty_authors(client, ann, open_edition):
 
 
 def test_oversize_upload_is_refused_with_its_size(client, ann, open_edition, settings):
-    settings.PDF_MAX_BYTES = 1_000_000
+    settings.PDF_MAX_BYTES = 1024 * 1024
     response = submit(client, open_edition, pdf=pdf_with_pages(2) + b"%" * 1_200_000)
     assert response.status_code == 400
     assert "the limit is 1 MB" in response.content.decode()
