@@ -10,6 +10,7 @@ from personal_site.permissions import (
     can_change_submission,
     can_view_submission,
     can_withdraw_submission,
+    is_author,
     verified_emails,
 )
 from program.models import Edition
@@ -140,8 +141,12 @@ def submission_edit(request, pk):
     at = _arrived(request)
     deadline = deadline_for(submission.edition, submission=submission)
     if not can_change_submission(request.user, submission, at=at):
-        message = ("This paper was withdrawn; it can no longer be changed." if submission.is_withdrawn
-                   else closed_message(deadline, "Changes"))
+        if not is_author(request.user, submission):
+            message = "Only the authors of this paper can change it."
+        elif submission.is_withdrawn:
+            message = "This paper was withdrawn; it can no longer be changed."
+        else:
+            message = closed_message(deadline, "Changes")
         return render(request, "submissions/closed.html", {
             "edition": submission.edition, "deadline": deadline, "message": message, "submission": submission,
         }, status=403)
