@@ -58,6 +58,10 @@ class Talk(models.Model):
     video_url = models.URLField(blank=True, help_text="Leave empty until the video is published.")
     paper_url = models.URLField(blank=True, help_text="Leave empty until the paper is published.")
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="Stable id for exports.")
+    submission = models.OneToOneField(
+        "submissions.Submission", null=True, blank=True, on_delete=models.SET_NULL, related_name="talk",
+        help_text="The accepted paper this talk presents, if any.",
+    )
 
     class Meta:
         ordering = ["session__start", "order", "id"]
