@@ -6,6 +6,7 @@ files under ``var/mail`` and runs Celery on kombu's filesystem transport. Settin
 PostgreSQL, Redis, S3 and SMTP. ``SITE_PROFILE=production`` turns on the production hardening that
 ``manage.py check --deploy`` asks for. Every variable is listed in the README.
 """
+import os
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "speakers",
     "program",
     "submissions",
+    "submissions.review",
 ]
 
 MIDDLEWARE = [
@@ -99,7 +101,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(VAR_DIR / "test-db.sqlite3")
+    # A file, not memory, so that a Celery worker in another process can share the test database;
+    # one per test run (pid), so that two runs side by side never share one.
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -132,6 +136,7 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "outbox.sweep", "schedule": 60.0},
+    "send-reminders": {"task": "review.send_reminders", "schedule": 3600.0},
 }
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
@@ -234,6 +239,9 @@ DEADLINE_GRACE_SECONDS = env.int("DEADLINE_GRACE_SECONDS", default=0)
 # Receipts one account may cause to addresses other than its own per hour (anti-abuse).
 RECEIPTS_TO_OTHERS_PER_HOUR = env.int("RECEIPTS_TO_OTHERS_PER_HOUR", default=30)
 MAX_AUTHORS_PER_PAPER = 20
+# Reminders (drafts before the submission deadline, videos before the video deadline) start this
+# many days ahead; the day-before-the-event reminder goes 24 hours ahead.
+REMINDER_DAYS_BEFORE_DEADLINE = env.int("REMINDER_DAYS_BEFORE_DEADLINE", default=3)
 
 # --- Internationalisation: store UTC, show the event's zone and the visitor's ----------------
 LANGUAGE_CODE = "en-us"

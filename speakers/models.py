@@ -12,6 +12,11 @@ class Person(models.Model):
     photo = models.ImageField(upload_to="people/", blank=True)
     homepage = models.URLField(blank=True)
     email = models.EmailField(blank=True, help_text="For organizers only; never shown on public pages.")
+    publish_consent = models.BooleanField(
+        default=True,
+        help_text="Agreed to show their bio and photo on the program (asked of presenters of accepted papers).",
+    )
+    profile_updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]

@@ -12,6 +12,11 @@ class PaperForm(forms.Form):
                                help_text="Required to submit; a draft may leave it empty.")
     topics = forms.ModelMultipleChoiceField(queryset=Topic.objects.none(), required=False,
                                             widget=forms.CheckboxSelectMultiple)
+    conflicts = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
+        label="Conflicts of interest with reviewers",
+        help_text="Tick every reviewer who should not review this paper (colleagues, advisors, collaborators).",
+    )
     pdf = forms.FileField(
         required=False, label="PDF",
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
@@ -20,6 +25,9 @@ class PaperForm(forms.Form):
     def __init__(self, *args, edition: Edition, has_pdf: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["topics"].queryset = Topic.objects.filter(cfp__edition=edition).order_by("order")
+        from submissions.review.models import Reviewer
+
+        self.fields["conflicts"].queryset = Reviewer.objects.filter(edition=edition).order_by("name")
         cfp = getattr(edition, "cfp", None)
         limit = cfp.page_limit if cfp else 2
         max_mb = settings.PDF_MAX_BYTES / 1e6

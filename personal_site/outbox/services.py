@@ -6,6 +6,7 @@ import socket
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -171,3 +172,15 @@ def outbox_sweep(*, now: datetime.datetime | None = None) -> dict:
         send_outbound_mail.delay(mail_id)
         dispatched += 1
     return {"uncertain": uncertain, "dispatched": dispatched}
+
+
+def mail_mark_bounced(*, message_id: str, reason: str = "") -> OutboundMail | None:
+    """A bounce names our Message-ID (<token@domain>): mark that row BOUNCED with the reason."""
+    token = message_id.strip().strip("<>").split("@", 1)[0]
+    try:
+        mail = OutboundMail.objects.get(token=token)
+    except (OutboundMail.DoesNotExist, ValueError, ValidationError):
+        return None
+    OutboundMail.objects.filter(pk=mail.pk).update(state=State.BOUNCED, last_error=(reason or "Bounced")[:2000])
+    mail.refresh_from_db()
+    return mail

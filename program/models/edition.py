@@ -19,6 +19,10 @@ class Edition(models.Model):
         IN_PERSON = "in_person", "In person"
         HYBRID = "hybrid", "Hybrid"
 
+    class ReviewMode(models.TextChoices):
+        SINGLE_BLIND = "single_blind", "Single-blind (reviewers see the authors)"
+        DOUBLE_BLIND = "double_blind", "Double-blind (reviewers never see the authors)"
+
     slug = models.SlugField(unique=True, help_text="Used in the URL, for example 2020 for /2020/.")
     name = models.CharField(max_length=100, help_text="Short name, for example PeRSonAl.")
     title = models.CharField(max_length=300, help_text="Full title, for example PeRSonAl tutorial 2020.")
@@ -36,6 +40,7 @@ class Edition(models.Model):
     watch_label = models.CharField(max_length=200, blank=True, default="To watch")
     free_and_open = models.BooleanField(default=True, help_text="The event is free and open to all.")
     submission_email = models.EmailField(blank=True, help_text="Where authors send papers by email.")
+    review_mode = models.CharField(max_length=20, choices=ReviewMode.choices, default=ReviewMode.SINGLE_BLIND)
     is_current = models.BooleanField(default=False, help_text="Shown at / (one edition at a time).")
     is_practice = models.BooleanField(
         default=False, help_text="A practice edition for trying the site; labelled as such on every page."

@@ -31,6 +31,7 @@ class PaperDetails:
     abstract: str = ""
     authors: list[AuthorData] = field(default_factory=list)
     topics: list[Topic] = field(default_factory=list)
+    conflicts: list | None = None  # reviewers the authors declare a conflict with; None leaves them unchanged
 
 
 @dataclass
@@ -69,6 +70,10 @@ def _set_details(submission: Submission, details: PaperDetails) -> None:
         for i, a in enumerate(details.authors, start=1)
     ])
     submission.topics.set([t for t in details.topics if t.cfp.edition_id == submission.edition_id])
+    if details.conflicts is not None:
+        from submissions.review.services.reviewers import conflicts_set_by_authors
+
+        conflicts_set_by_authors(submission=submission, reviewers=details.conflicts)
 
 
 def _store(submission, pdf: CheckedPdf, user, at):
@@ -161,4 +166,7 @@ def submission_withdraw(*, submission: Submission, user, at: datetime.datetime, 
         submission.withdrawn_at = at
         submission.save(update_fields=["status", "withdrawn_at", "updated_at"])
         event = _record(submission, SubmissionEvent.Action.WITHDRAWN, user=user, at=at, note=reason[:300])
+        from submissions.review.services.program import talk_remove_for_withdrawn
+
+        talk_remove_for_withdrawn(submission=submission)
     return ChangeResult(submission, event)

@@ -41,7 +41,7 @@ def _details(form, formset) -> PaperDetails:
         for f in formset.forms if not f.is_blank
     ]
     return PaperDetails(title=form.cleaned_data["title"], abstract=form.cleaned_data["abstract"], authors=authors,
-                        topics=list(form.cleaned_data["topics"]))
+                        topics=list(form.cleaned_data["topics"]), conflicts=list(form.cleaned_data["conflicts"]))
 
 
 def _checked_pdf(form, submission_or_edition) -> CheckedPdf | None:
@@ -169,6 +169,7 @@ def submission_edit(request, pk):
     else:
         form = PaperForm(edition=submission.edition, has_pdf=has_pdf, initial={
             "title": submission.title, "abstract": submission.abstract, "topics": list(submission.topics.all()),
+            "conflicts": [c.reviewer for c in submission.conflicts.filter(declared_by="author")],
         })
         formset = author_formset(initial=[
             {"name": a.name, "email": a.email, "affiliation": a.affiliation} for a in submission.authors.all()

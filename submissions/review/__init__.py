@@ -1,0 +1,1 @@
+"""Review of submissions: reviewers, assignments, conflicts, reviews, decisions and decision mail."""

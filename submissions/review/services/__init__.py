@@ -1,0 +1,1 @@
+"""Writes of the review: invitations, assignments, conflicts, reviews, staged and released decisions."""
