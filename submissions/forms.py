@@ -30,7 +30,7 @@ class PaperForm(forms.Form):
         self.fields["conflicts"].queryset = Reviewer.objects.filter(edition=edition).order_by("name")
         cfp = getattr(edition, "cfp", None)
         limit = cfp.page_limit if cfp else 2
-        max_mb = settings.PDF_MAX_BYTES / 1e6
+        max_mb = settings.PDF_MAX_BYTES / (1024 * 1024)  # the same MB as the PDF check's messages
         self.fields["pdf"].help_text = (
             f"At most {limit} page{'s' if limit != 1 else ''}, A4 or US Letter, at most {max_mb:.0f} MB, "
             "no password. " + ("Choose a file only to replace the current PDF." if has_pdf else
