@@ -31,3 +31,102 @@ def browser_type_launch_args(browser_type_launch_args):
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
         missing("Debian's chromium (/usr/bin/chromium)", "apt-get install -y chromium")
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+# --- Real servers: an SMTP server and Celery workers on Redis (helpers in tests/support/) -------------------------
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    """aiosmtpd on 127.0.0.1 (a free port) for the whole session; see tests/support/smtp.py for its controls."""
+    from tests.support.smtp import SMTPServer
+
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_backend(smtp_server, settings):
+    """Django sends through ``smtp_server`` during this test (the test runner forces locmem otherwise).
+
+    The server's records and failure modes are cleared before and after. Returns the server.
+    """
+    smtp_server.clear()
+    for name, value in smtp_server.django_settings().items():
+        setattr(settings, name, value)
+    yield smtp_server
+    smtp_server.clear()
+
+
+@pytest.fixture(scope="session")
+def _redis_test_db():
+    from tests.support.celery_worker import RedisBroker
+
+    broker = RedisBroker.connect_or_missing()
+    yield broker
+    broker.close()
+
+
+@pytest.fixture
+def redis_broker(_redis_test_db):
+    """During this test the project's Celery app publishes to the test Redis database (TEST_REDIS_DB, default 9).
+
+    Skipped without Redis (failed in CI). The database is emptied before and after the test. Helpers:
+    ``.url``, ``.client``, ``.flush()``, ``.queue_length(queue)``, ``.lose_messages(queue, n)``, ``.unacked_count()``.
+    """
+    from personal_site.celery import app
+
+    with _redis_test_db.installed(app):
+        _redis_test_db.flush()
+        yield _redis_test_db
+        _redis_test_db.flush()
+
+
+@pytest.fixture(scope="session")
+def _celery_thread_worker(_redis_test_db, django_db_setup):
+    from personal_site.celery import app
+    from tests.support.celery_worker import InThreadWorker
+
+    worker = InThreadWorker(app, queue=f"test-thread-{os.getpid()}").start(broker=_redis_test_db)
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def celery_worker_redis(_celery_thread_worker, redis_broker, transactional_db):
+    """A real Celery worker (a thread of this process, started once per session) consuming the app's tasks.
+
+    Brings ``transactional_db``: tasks are dispatched by ``transaction.on_commit`` and the worker sees only
+    committed rows. Returns an ``InThreadWorker`` (``.app``, ``.queue``, ``.wait_idle()``).
+    """
+    from tests.support.celery_worker import default_queue
+
+    with default_queue(_celery_thread_worker.app, _celery_thread_worker.queue):
+        yield _celery_thread_worker
+        _celery_thread_worker.wait_idle()
+
+
+@pytest.fixture
+def celery_worker_process(redis_broker, smtp_server, transactional_db, tmp_path):
+    """A real Celery worker in its own process, on this test's database, mailing to ``smtp_server``.
+
+    Started before the test; ``.kill()`` (SIGKILL), ``.start()`` again, ``.stop()``; killed at teardown. Its
+    output is in ``.log_path`` (``.log_tail()``). Returns a ``WorkerProcess``.
+    """
+    from django.db import connection
+
+    from personal_site.celery import app
+    from tests.support.celery_worker import WorkerProcess, database_url_for_worker, default_queue
+
+    worker = WorkerProcess(
+        queue=f"test-process-{os.getpid()}", broker_url=redis_broker.url,
+        database_url=database_url_for_worker(connection), email_url=smtp_server.url,
+        log_path=tmp_path / "celery-worker.log",
+    )
+    with default_queue(app, worker.queue):
+        worker.start()
+        try:
+            yield worker
+        finally:
+            worker.kill()  # a warm shutdown takes about 5 s and nothing here needs one
