@@ -214,6 +214,7 @@ LOGIN_REDIRECT_URL = "submissions:mine"
 # django-allauth: accounts by email, verified before use; its rate limits (stored in the shared
 # cache) throttle logins, sign-ups, password resets and confirmation mails.
 ACCOUNT_ADAPTER = "personal_site.account_adapter.OutboxAccountAdapter"
+ACCOUNT_SIGNUP_FORM_CLASS = "personal_site.signup.SignupForm"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"

@@ -88,6 +88,7 @@ def test_an_author_signs_up_submits_replaces_and_withdraws(
     page.screenshot(path=screenshot_path("author-signup", "desktop"), full_page=True)
     found["signup"] = serious_violations(page)
     page.get_by_label("Email").fill("ann@example.org")
+    page.get_by_label("Your name").fill("Ann Author")
     page.get_by_label("Password:", exact=True).fill(PASSWORD)
     page.get_by_label("Password (again):", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign Up").click()
@@ -121,7 +122,7 @@ def test_an_author_signs_up_submits_replaces_and_withdraws(
     page.get_by_label("Abstract").fill("We study embeddings for recommendation at scale.")
     first_author = page.get_by_role("group", name="Author 1")
     expect(first_author.get_by_label("Email")).to_have_value("ann@example.org")  # filled in from the account
-    first_author.get_by_label("Name").fill("Ann Author")
+    expect(first_author.get_by_label("Name")).to_have_value("Ann Author")  # the name given at sign-up
     first_author.get_by_label("Affiliation").fill("University A")
     second_author = page.get_by_role("group", name="Author 2")
     second_author.get_by_label("Name").fill("Bob Coauthor")
