@@ -3,6 +3,7 @@ import datetime
 import logging
 import smtplib
 import socket
+import ssl
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -100,11 +101,23 @@ def _claim(mail_id: int) -> OutboundMail | None:
 
 
 def is_transient(exc: Exception) -> bool:
+    """A failure worth retrying: the server answered 4xx, or could not be reached at all.
+
+    Configuration problems (no STARTTLS, a bad certificate, refused credentials) are permanent:
+    retrying them for an hour and a half only hides them from the organizers.
+    """
     if isinstance(exc, smtplib.SMTPResponseException):
         return 400 <= exc.smtp_code < 500
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return all(400 <= code < 500 for code, _ in exc.recipients.values())
-    return isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.error, TimeoutError))
+    if isinstance(exc, (ssl.SSLError, smtplib.SMTPNotSupportedError, smtplib.SMTPAuthenticationError)):
+        return False
+    return isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError,
+                            socket.timeout, TimeoutError, socket.gaierror))
+
+
+class _AmbiguousDelivery(Exception):
+    """The connection broke while the message was being handed over: it may have been delivered."""
 
 
 def describe(exc: Exception) -> str:
@@ -126,19 +139,47 @@ def build_message(mail: OutboundMail, connection=None) -> EmailMessage:
     )
 
 
+def _deliver(mail: OutboundMail) -> None:
+    """Open the connection first: a failure there certainly sent nothing and may be retried. Once the
+    message is on its way, only an answer from the server (a reply code) says it was not accepted;
+    a dropped connection or a timeout then leaves the outcome unknown."""
+    connection = get_connection(fail_silently=False)
+    connection.open()
+    try:
+        build_message(mail, connection=connection).send(fail_silently=False)
+    except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
+        raise
+    except (smtplib.SMTPServerDisconnected, OSError) as exc:
+        raise _AmbiguousDelivery(describe(exc)) from exc
+    finally:
+        try:
+            connection.close()
+        except Exception:  # noqa: BLE001 - closing a broken connection may fail; the outcome is known already
+            pass
+
+
 def mail_send(*, mail_id: int) -> str:
     """Send one row if it is QUEUED. Returns the row's new state; 'skipped' when it was not queued."""
     mail = _claim(mail_id)
     if mail is None:
         return "skipped"
     try:
-        build_message(mail, connection=get_connection()).send(fail_silently=False)
+        _deliver(mail)
+    except _AmbiguousDelivery as exc:
+        OutboundMail.objects.filter(pk=mail.pk, state=State.SENDING).update(
+            state=State.UNCERTAIN, sending_since=None,
+            last_error=f"The connection broke while the mail was handed over ({exc}); it may or may not have "
+                       "gone out. Resend it deliberately if needed.",
+        )
+        log.warning("outbox: mail %s to %s is uncertain: %s", mail.pk, mail.recipient, exc)
+        return State.UNCERTAIN
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
         error = describe(exc)
         if is_transient(exc) and mail.attempts < MAX_ATTEMPTS:
+            now = timezone.now()
             OutboundMail.objects.filter(pk=mail.pk, state=State.SENDING).update(
                 state=State.QUEUED, last_error=error, sending_since=None,
-                next_attempt_at=timezone.now() + backoff(mail.attempts),
+                next_attempt_at=now + backoff(mail.attempts), dispatched_at=now,
             )
             log.info("outbox: mail %s to %s deferred after a transient error: %s", mail.pk, mail.recipient, error)
             return State.QUEUED
@@ -168,8 +209,12 @@ def outbox_sweep(*, now: datetime.datetime | None = None) -> dict:
     )
     dispatched = 0
     for mail_id in due.values_list("pk", flat=True)[:1000]:
+        try:
+            send_outbound_mail.delay(mail_id)
+        except Exception:  # broker down: stop here, the next sweep carries on
+            log.warning("outbox: the broker refused mail %s; the next sweep retries", mail_id, exc_info=True)
+            break
         OutboundMail.objects.filter(pk=mail_id).update(dispatched_at=now)
-        send_outbound_mail.delay(mail_id)
         dispatched += 1
     return {"uncertain": uncertain, "dispatched": dispatched}
 

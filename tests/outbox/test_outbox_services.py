@@ -323,3 +323,45 @@ def test_two_senders_racing_for_one_row_send_it_once(transactional_db, dispatche
     assert len(smtp_backend.messages) == 1
     row.refresh_from_db()
     assert (row.state, row.attempts) == (State.SENT, 1)
+
+
+def test_a_connection_lost_while_handing_over_the_mail_makes_it_uncertain_not_resent(db, dispatched, smtp_backend,
+                                                                                     monkeypatch):
+    """Once the message is on its way, a dropped connection leaves the outcome unknown: never retried."""
+    [row] = queue(["ada@example.org"])
+
+    def drop(self, *args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr(smtplib.SMTP, "sendmail", drop)
+    assert mail_send(mail_id=row.pk) == State.UNCERTAIN
+    row.refresh_from_db()
+    assert row.state == State.UNCERTAIN and "may or may not have gone out" in row.last_error
+    assert outbox_sweep()["dispatched"] == 0 and dispatched == []
+
+
+def test_a_configuration_error_fails_at_once_instead_of_retrying(db, dispatched, settings, monkeypatch):
+    import ssl
+
+    [row] = queue(["ada@example.org"])
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+    def bad_certificate(self):
+        raise ssl.SSLCertVerificationError("certificate verify failed")
+
+    monkeypatch.setattr("django.core.mail.backends.smtp.EmailBackend.open", bad_certificate)
+    assert mail_send(mail_id=row.pk) == State.FAILED
+    row.refresh_from_db()
+    assert "certificate verify failed" in row.last_error and row.attempts == 1
+
+
+def test_the_sweep_stops_quietly_when_the_broker_is_down(db, monkeypatch):
+    rows = queue(["a@example.org", "b@example.org"])
+    task_class = type(tasks.send_outbound_mail._get_current_object())
+
+    def broker_down(self, mail_id):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(task_class, "delay", broker_down)
+    assert outbox_sweep() == {"uncertain": 0, "dispatched": 0}
+    assert all(r.dispatched_at is None for r in OutboundMail.objects.filter(pk__in=[r.pk for r in rows]))
