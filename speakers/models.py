@@ -28,6 +28,15 @@ class Person(models.Model):
     def get_absolute_url(self):
         return reverse("program:person", kwargs={"slug": self.slug})
 
+    @property
+    def public_bio(self) -> str:
+        """The bio as the program may show it: only with the person's consent."""
+        return self.bio if self.publish_consent else ""
+
+    @property
+    def public_photo(self):
+        return self.photo if self.publish_consent and self.photo else None
+
 
 class Appearance(models.Model):
     """One role of a person in an edition, with the affiliation as printed for that role."""

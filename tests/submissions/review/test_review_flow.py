@@ -159,11 +159,18 @@ def test_presenter_completes_profile_through_the_mailed_link(client, review_worl
     link = mail.body.split("http://127.0.0.1:8000", 1)[1].split()[0]
     bob = Person.objects.get(email="bob@example.org")
     assert not bob.publish_consent
+    bob.bio = "Draft bio Bob has not agreed to publish."
+    bob.save()
+    speakers_url = f"/{w['edition'].slug}/speakers/"
+    assert "Draft bio Bob" not in client.get(speakers_url).content.decode()
+    assert "Draft bio Bob" not in client.get(bob.get_absolute_url()).content.decode()
     response = client.post(link, {"name": "Bob Coauthor", "affiliation": "Lab B, Somewhere",
                                   "bio": "Bob builds caches.", "homepage": "", "publish_consent": "on"})
     assert response.status_code == 302
     bob.refresh_from_db()
     assert bob.publish_consent and bob.bio == "Bob builds caches."
+    assert "Bob builds caches." in client.get(speakers_url).content.decode()
+    assert "Lab B, Somewhere" in client.get(f"/{w['edition'].slug}/").content.decode()
     assert Appearance.objects.get(person=bob).affiliation == "Lab B, Somewhere"
     assert client.get("/not-a-token/").status_code == 404
     assert client.get("/people/profile/forged-token/").status_code == 404
