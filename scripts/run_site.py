@@ -48,6 +48,8 @@ class Child:
             stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent,
         )
         self._pump = threading.Thread(target=self._copy_output, daemon=True)
+
+    def start_output(self) -> None:
         self._pump.start()
 
     def _copy_output(self) -> None:
@@ -150,6 +152,9 @@ def main() -> int:
         Child("worker", [*celery, "worker", "--loglevel=INFO"], env),
         Child("beat", [*celery, "beat", "--loglevel=INFO"], env),
     ]
+    # Only now start the threads that copy their output: preexec_fn is not safe while threads run.
+    for child in children:
+        child.start_output()
 
     deadline = time.monotonic() + WEB_START_TIMEOUT_SECONDS
     while not stopping.is_set() and not port_answers(args.host, args.port):
