@@ -15,7 +15,8 @@
    https'`` after a short warm-up, and prints requests per second, p99 latency and ours/bare.
 
 The goal is at least 90 % of the bare view's requests per second; the figure is printed, not
-asserted. ``--path /admin/login/`` measures other pages instead of the program pages.
+asserted. ``--path /admin/login/`` measures other pages instead of the program pages; ``--rounds 3``
+alternates the measurements three times and prints medians, for a machine busy with other work.
 """
 import argparse
 import http.client
@@ -25,6 +26,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -114,6 +116,15 @@ def wrk(url: str, *, threads: int, connections: int, seconds: int) -> dict:
     }
 
 
+def median_of(results: list[dict]) -> dict:
+    return {
+        "rps": statistics.median(r["rps"] for r in results),
+        "p99_ms": statistics.median(r["p99_ms"] for r in results),
+        "bad": sum(r["bad"] for r in results),
+        "errors": "; ".join(r["errors"] for r in results if r["errors"]),
+    }
+
+
 def load() -> str:
     one, five, _ = os.getloadavg()
     return f"Load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
@@ -141,6 +152,8 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32, help="wrk connections")
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per measurement")
     parser.add_argument("--warmup", type=int, default=2, help="wrk warm-up seconds per server and page")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure each page this many times, alternating; print the medians (default 1)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (database, logs)")
     args = parser.parse_args()
     paths = args.paths or ["/2020/", f"/{GENERATED_SLUG}/"]
@@ -203,19 +216,25 @@ def main() -> int:
             pages.append((path, f"/saved/{name}", len(body)))
 
         print(f"\ngunicorn {args.workers} sync workers each; wrk -t{args.threads} -c{args.connections} "
-              f"-d{args.seconds}s --latency -H 'X-Forwarded-Proto: https' (after a {args.warmup} s warm-up)",
+              f"-d{args.seconds}s --latency -H 'X-Forwarded-Proto: https' (after a {args.warmup} s warm-up); "
+              f"{args.rounds} round(s)",
               flush=True)
         print(f"{load()} before measuring: other work on the machine makes the figures noisy\n", flush=True)
-        rows = []
-        for path, bare_path, size in pages:
-            measured = {}
-            for label, port, url_path in (("ours", ours_port, path), ("bare", bare_port, bare_path)):
-                url = f"http://127.0.0.1:{port}{url_path}"
-                wrk(url, threads=args.threads, connections=args.connections, seconds=args.warmup)
-                measured[label] = wrk(url, threads=args.threads, connections=args.connections, seconds=args.seconds)
-                print(f"  {path:<22} {label}: {measured[label]['rps']:9.1f} req/s  "
-                      f"p99 {measured[label]['p99_ms']:7.1f} ms", flush=True)
-            rows.append((path, size, measured["ours"], measured["bare"]))
+        # Rounds alternate ours and bare page by page, so that load from elsewhere on the machine
+        # falls on both alike; each figure is the median over the rounds.
+        runs: dict = {(path, label): [] for path, _, _ in pages for label in ("ours", "bare")}
+        for round_number in range(1, args.rounds + 1):
+            for path, bare_path, _ in pages:
+                for label, port, url_path in (("ours", ours_port, path), ("bare", bare_port, bare_path)):
+                    url = f"http://127.0.0.1:{port}{url_path}"
+                    if round_number == 1:
+                        wrk(url, threads=args.threads, connections=args.connections, seconds=args.warmup)
+                    result = wrk(url, threads=args.threads, connections=args.connections, seconds=args.seconds)
+                    runs[(path, label)].append(result)
+                    print(f"  round {round_number}  {path:<22} {label}: {result['rps']:9.1f} req/s  "
+                          f"p99 {result['p99_ms']:7.1f} ms", flush=True)
+        rows = [(path, size, median_of(runs[(path, "ours")]), median_of(runs[(path, "bare")]))
+                for path, _, size in pages]
 
         print(f"\n{load()} after measuring")
         print(f"\n{'page':<22} {'bytes':>7} {'ours req/s':>11} {'ours p99':>9} {'bare req/s':>11} "
