@@ -23,22 +23,29 @@ class SessionInline(admin.TabularInline):
     show_change_link = True
 
 
-class OrganizerInline(admin.TabularInline):
+class RoleInline(admin.TabularInline):
+    """People in one role (organizer, chair, presenter): the role is fixed by the inline, not chosen."""
+
     model = Appearance
     extra = 0
     fields = ("person", "role", "affiliation", "order")
     autocomplete_fields = ("person",)
-    verbose_name = "organizer"
-    verbose_name_plural = "organizers"
+    role = None
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(role=Appearance.Role.ORGANIZER)
+        return super().get_queryset(request).filter(role=self.role)
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
-        formset.form.base_fields["role"].initial = Appearance.Role.ORGANIZER
-        formset.form.base_fields["role"].choices = [(Appearance.Role.ORGANIZER, "Organizer")]
+        formset.form.base_fields["role"].initial = self.role
+        formset.form.base_fields["role"].choices = [(self.role, Appearance.Role(self.role).label)]
         return formset
+
+
+class OrganizerInline(RoleInline):
+    role = Appearance.Role.ORGANIZER
+    verbose_name = "organizer"
+    verbose_name_plural = "organizers"
 
 
 class CopyEditionForm(forms.Form):
@@ -89,19 +96,22 @@ class TalkInline(admin.StackedInline):
     show_change_link = True
 
 
-class ChairInline(admin.TabularInline):
-    model = Appearance
-    extra = 0
-    fields = ("person", "role", "affiliation", "order")
-    autocomplete_fields = ("person",)
+class ChairInline(RoleInline):
+    role = Appearance.Role.CHAIR
     verbose_name = "discussion chair"
     verbose_name_plural = "discussion chairs"
 
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.form.base_fields["role"].initial = Appearance.Role.CHAIR
-        formset.form.base_fields["role"].choices = [(Appearance.Role.CHAIR, "Discussion chair")]
-        return formset
+
+def save_with_edition(formset, edition) -> None:
+    """Inline appearances belong to the edition of the session or talk they are edited in."""
+    instances = formset.save(commit=False)
+    for obj in formset.deleted_objects:
+        obj.delete()
+    for instance in instances:
+        if isinstance(instance, Appearance):
+            instance.edition = edition
+        instance.save()
+    formset.save_m2m()
 
 
 @admin.register(Session)
@@ -113,29 +123,13 @@ class SessionAdmin(admin.ModelAdmin):
     inlines = [TalkInline, ChairInline]
 
     def save_formset(self, request, form, formset, change):
-        instances = formset.save(commit=False)
-        for obj in formset.deleted_objects:
-            obj.delete()
-        for instance in instances:
-            if isinstance(instance, Appearance):
-                instance.edition = form.instance.edition
-            instance.save()
-        formset.save_m2m()
+        save_with_edition(formset, form.instance.edition)
 
 
-class PresenterInline(admin.TabularInline):
-    model = Appearance
-    extra = 0
-    fields = ("person", "role", "affiliation", "order")
-    autocomplete_fields = ("person",)
+class PresenterInline(RoleInline):
+    role = Appearance.Role.PRESENTER
     verbose_name = "presenter"
     verbose_name_plural = "presenters"
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.form.base_fields["role"].initial = Appearance.Role.PRESENTER
-        formset.form.base_fields["role"].choices = [(Appearance.Role.PRESENTER, "Presenter")]
-        return formset
 
 
 @admin.register(Talk)
@@ -147,13 +141,7 @@ class TalkAdmin(admin.ModelAdmin):
     inlines = [PresenterInline]
 
     def save_formset(self, request, form, formset, change):
-        instances = formset.save(commit=False)
-        for obj in formset.deleted_objects:
-            obj.delete()
-        for instance in instances:
-            instance.edition = form.instance.session.edition
-            instance.save()
-        formset.save_m2m()
+        save_with_edition(formset, form.instance.session.edition)
 
 
 class TopicInline(admin.TabularInline):

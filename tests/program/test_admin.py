@@ -71,3 +71,34 @@ def test_copy_an_edition_from_the_admin(organizer_client, personal_2020):
     assert intro.start.astimezone(copy.zone).strftime("%H:%M") == "12:00"
     assert copy.cfp.topics.count() == 5
     assert organizer_client.get("/2021/").status_code == 200
+
+
+def test_a_chair_added_inline_in_the_admin_joins_the_session(organizer_client, personal_2020):
+    from speakers.models import Appearance
+
+    session = personal_2020.sessions.get(title="Research Talk Q&A Session")
+    person = Person.objects.create(name="Nadia Newchair", slug="nadia-newchair")
+    page = organizer_client.get(reverse("admin:program_session_change", args=[session.pk]))
+    form = page.context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data["start_0"], data["start_1"] = session.start.strftime("%Y-%m-%d"), session.start.strftime("%H:%M:%S")
+    data["end_0"], data["end_1"] = session.end.strftime("%Y-%m-%d"), session.end.strftime("%H:%M:%S")
+    for formset in page.context["inline_admin_formsets"]:
+        fs = formset.formset
+        data[f"{fs.prefix}-TOTAL_FORMS"] = str(fs.total_form_count() + (1 if fs.model is Appearance else 0))
+        data[f"{fs.prefix}-INITIAL_FORMS"] = str(fs.initial_form_count())
+        data[f"{fs.prefix}-MIN_NUM_FORMS"], data[f"{fs.prefix}-MAX_NUM_FORMS"] = "0", "1000"
+        for i, sub in enumerate(fs.forms):
+            for name in sub.fields:
+                value = sub[name].value()
+                data[f"{fs.prefix}-{i}-{name}"] = "" if value is None else (value.pk if hasattr(value, "pk") else value)
+        if fs.model is Appearance:
+            n = fs.total_form_count()
+            data.update({f"{fs.prefix}-{n}-person": person.pk, f"{fs.prefix}-{n}-role": "chair",
+                         f"{fs.prefix}-{n}-affiliation": "Somewhere U", f"{fs.prefix}-{n}-order": "6"})
+    response = organizer_client.post(reverse("admin:program_session_change", args=[session.pk]), data)
+    assert response.status_code == 302, [f.errors for f in response.context["inline_admin_formsets"][1].formset]
+    chair = Appearance.objects.get(person=person)
+    assert (chair.role, chair.session, chair.edition) == ("chair", session, personal_2020)
+    organizer_client.logout()
+    assert "Nadia Newchair" in organizer_client.get("/").content.decode()
