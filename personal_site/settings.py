@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "program",
     "submissions",
     "submissions.review",
+    "submissions.videos",
 ]
 
 MIDDLEWARE = [
@@ -137,6 +138,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "outbox.sweep", "schedule": 60.0},
     "send-reminders": {"task": "review.send_reminders", "schedule": 3600.0},
+    # Aborts uploads left unfinished; re-dispatches videos whose processing worker vanished.
+    "videos-sweep": {"task": "videos.sweep", "schedule": 300.0},
 }
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
@@ -244,6 +247,60 @@ MAX_AUTHORS_PER_PAPER = 20
 # many days ahead; the day-before-the-event reminder goes 24 hours ahead.
 REMINDER_DAYS_BEFORE_DEADLINE = env.int("REMINDER_DAYS_BEFORE_DEADLINE", default=3)
 
+# --- Speaker videos and final papers (submissions/videos; every setting in docs/videos.md) ---------
+# The largest video accepted: announced before the upload starts, enforced when it is declared.
+VIDEO_MAX_BYTES = env.int("VIDEO_MAX_BYTES", default=4 * 1024**3)
+# Containers accepted by extension before the upload; ffprobe decides what the file really is.
+VIDEO_CONTAINERS = ("mp4", "mov", "mkv", "webm")
+# Part size of the multipart upload (S3 needs at least 5 MiB for every part but the last); raised
+# automatically so that no upload needs more than VIDEO_MAX_PARTS parts.
+VIDEO_PART_BYTES = max(env.int("VIDEO_PART_BYTES", default=16 * 1024**2), 5 * 1024**2)
+VIDEO_MAX_PARTS = 10_000
+VIDEO_UPLOAD_CONCURRENCY = env.int("VIDEO_UPLOAD_CONCURRENCY", default=4)
+# Presigned part URLs live this long; the browser asks for a fresh one when one expires.
+VIDEO_PART_URL_SECONDS = env.int("VIDEO_PART_URL_SECONDS", default=3600)
+# Presigned links to unpublished videos and papers (speakers and organizers only), and to published ones.
+VIDEO_PRIVATE_URL_SECONDS = env.int("VIDEO_PRIVATE_URL_SECONDS", default=900)
+VIDEO_PUBLIC_URL_SECONDS = env.int("VIDEO_PUBLIC_URL_SECONDS", default=6 * 3600)
+# A video may run this much longer than its talk's slot.
+VIDEO_DURATION_TOLERANCE_SECONDS = env.int("VIDEO_DURATION_TOLERANCE_SECONDS", default=30)
+# An upload started before the deadline may be finished (resumed, completed) this long after it;
+# an upload untouched for VIDEO_UPLOAD_IDLE_HOURS is aborted by the beat sweep.
+VIDEO_UPLOAD_FINISH_HOURS = env.int("VIDEO_UPLOAD_FINISH_HOURS", default=12)
+VIDEO_UPLOAD_IDLE_HOURS = env.int("VIDEO_UPLOAD_IDLE_HOURS", default=48)
+# Processing: the tools, a time limit per run, where conversions are written, and retries after a
+# worker vanished (no heartbeat for VIDEO_STALE_PROCESSING_MINUTES).
+VIDEO_FFPROBE = env.str("VIDEO_FFPROBE", default="ffprobe")
+VIDEO_FFMPEG = env.str("VIDEO_FFMPEG", default="ffmpeg")
+VIDEO_PROCESS_TIMEOUT_SECONDS = env.int("VIDEO_PROCESS_TIMEOUT_SECONDS", default=4 * 3600)
+VIDEO_WORK_DIR = env.str("VIDEO_WORK_DIR", default="") or None
+VIDEO_STALE_PROCESSING_MINUTES = env.int("VIDEO_STALE_PROCESSING_MINUTES", default=10)
+VIDEO_MAX_PROCESSING_ATTEMPTS = 3
+VIDEO_CAPTIONS_MAX_BYTES = env.int("VIDEO_CAPTIONS_MAX_BYTES", default=1024 * 1024)
+if USE_S3:
+    # Path-style URLs for S3-compatible servers that have no per-bucket host names (MinIO, moto).
+    AWS_S3_ADDRESSING_STYLE = env.str("AWS_S3_ADDRESSING_STYLE", default="") or None
+
+
+def s3_origins(*, endpoint_url: str | None, bucket: str, region: str, addressing_style: str | None) -> list[str]:
+    """Origins the browser reaches S3 at (presigned part uploads, video playback), for the CSP."""
+    if endpoint_url:
+        parts = urlsplit(endpoint_url)
+        origins = [f"{parts.scheme}://{parts.netloc}"]
+        if addressing_style == "virtual":
+            origins.append(f"{parts.scheme}://{bucket}.{parts.netloc}")
+        return origins
+    return [f"https://{bucket}.s3.amazonaws.com", f"https://{bucket}.s3.{region}.amazonaws.com",
+            "https://s3.amazonaws.com", f"https://s3.{region}.amazonaws.com"]
+
+
+VIDEO_S3_ORIGINS = (
+    env.list("VIDEO_S3_CSP_ORIGINS", default=[]) or s3_origins(
+        endpoint_url=AWS_S3_ENDPOINT_URL, bucket=AWS_STORAGE_BUCKET_NAME, region=AWS_S3_REGION_NAME,
+        addressing_style=AWS_S3_ADDRESSING_STYLE,
+    )
+) if USE_S3 else []
+
 # --- Internationalisation: store UTC, show the event's zone and the visitor's ----------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -257,9 +314,10 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [SELF],
         "style-src": [SELF],
         "img-src": [SELF, "data:"],
-        "media-src": [SELF],
+        # S3: the browser uploads video parts to it and plays published videos from it.
+        "media-src": [SELF, *VIDEO_S3_ORIGINS],
         "font-src": [SELF],
-        "connect-src": [SELF],
+        "connect-src": [SELF, *VIDEO_S3_ORIGINS],
         "object-src": [NONE],
         "base-uri": [SELF],
         "form-action": [SELF],

@@ -1,0 +1,1 @@
+"""Views of talk media: speaker pages, the upload API, files, the organizers' overview."""
