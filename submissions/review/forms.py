@@ -60,3 +60,10 @@ class ReviewForm(forms.ModelForm):
             "comments_for_authors": forms.Textarea(attrs={"rows": 10}),
             "comments_for_organizers": forms.Textarea(attrs={"rows": 4}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The model fields have no default, so Django offers a blank "---------" choice; as a radio button it
+        # is a seventh score that only ever answers "This field is required".
+        self.fields["score"].choices = Review.SCORES
+        self.fields["confidence"].choices = Review.CONFIDENCE
