@@ -4,9 +4,17 @@ Public pages carry no per-visitor content (no user name, no CSRF token, no inlin
 rendering serves everyone. A page is cached under the current *program generation*; any change to
 program data bumps the generation (``program/signals.py``), which makes every cached page stale at
 once without scanning the cache.
+
+Two layers: the view decorator ``cache_public_page`` keeps rendered pages in the shared cache (so
+every process benefits from one rendering), and ``PublicPageMiddleware``, first in the stack, keeps
+each process's finished responses (headers included: CSP, HSTS…) in memory and answers repeat
+requests before any other middleware runs. The in-memory layer reads the shared generation at most
+once per ``PUBLIC_PAGE_GENERATION_CHECK_SECONDS``, so another process's change shows within that.
 """
 import functools
+import threading
 import time
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -25,8 +33,10 @@ def program_generation() -> int:
 
 
 def program_changed() -> None:
-    """Make every cached public page stale."""
-    cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+    """Make every cached public page stale (in this process at once, in others within a second)."""
+    generation = time.time_ns()
+    cache.set(GENERATION_KEY, generation, timeout=None)
+    _memory.reset(generation)
 
 
 def cache_public_page(view):
@@ -46,6 +56,7 @@ def cache_public_page(view):
                 response[header] = value
         else:
             response = view(request, *args, **kwargs)
+            response.public_page = True  # the middleware may keep the finished response
             if response.status_code == 200 and not response.streaming:
                 if hasattr(response, "render"):
                     response.render()
@@ -55,3 +66,82 @@ def cache_public_page(view):
         return response
 
     return wrapper
+
+
+# Headers that belong to one visitor or one moment and are never replayed.
+_PRIVATE_HEADERS = {"set-cookie", "date"}
+
+
+class _MemoryPages:
+    """A small LRU of finished public responses, valid for one program generation."""
+
+    def __init__(self, size: int = 512):
+        self.size = size
+        self.lock = threading.Lock()
+        self.pages: OrderedDict[str, tuple[int, bytes, list[tuple[str, str]]]] = OrderedDict()
+        self.generation: int | None = None
+        self.checked_at = 0.0
+
+    def reset(self, generation: int) -> None:
+        with self.lock:
+            self.pages.clear()
+            self.generation, self.checked_at = generation, time.monotonic()
+
+    def current_generation(self) -> int:
+        interval = getattr(settings, "PUBLIC_PAGE_GENERATION_CHECK_SECONDS", 1.0)
+        if self.generation is None or time.monotonic() - self.checked_at >= interval:
+            generation = program_generation()
+            if generation != self.generation:
+                self.reset(generation)
+            else:
+                self.checked_at = time.monotonic()
+        return self.generation
+
+    def get(self, key: str):
+        generation = self.current_generation()
+        with self.lock:
+            hit = self.pages.get(key)
+            if hit is None or hit[0] != generation:
+                return None
+            self.pages.move_to_end(key)
+            return hit
+
+    def put(self, key: str, generation: int, content: bytes, headers: list[tuple[str, str]]) -> None:
+        with self.lock:
+            if generation != self.generation:
+                return
+            self.pages[key] = (generation, content, headers)
+            self.pages.move_to_end(key)
+            while len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+
+_memory = _MemoryPages()
+
+
+class PublicPageMiddleware:
+    """Answer repeat GETs of public pages from memory, before the rest of the middleware stack."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method != "GET" or settings.PUBLIC_PAGE_CACHE_SECONDS <= 0:
+            return self.get_response(request)
+        if settings.SECURE_SSL_REDIRECT and not request.is_secure():
+            return self.get_response(request)  # SecurityMiddleware redirects it
+        key = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+        hit = _memory.get(key)
+        if hit is not None:
+            _, content, headers = hit
+            response = HttpResponse(content)
+            for header, value in headers:
+                response[header] = value
+            return response
+        generation = _memory.current_generation()
+        response = self.get_response(request)
+        if (getattr(response, "public_page", False) and response.status_code == 200 and not response.streaming
+                and not response.cookies and "cookie" not in response.get("Vary", "").lower()):
+            headers = [(k, v) for k, v in response.items() if k.lower() not in _PRIVATE_HEADERS]
+            _memory.put(key, generation, response.content, headers)
+        return response
