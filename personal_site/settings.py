@@ -347,3 +347,34 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Email intake (submissions/intake; every setting explained in docs/email-intake.md) --------------
+# Papers sent by email arrive through an IMAP mailbox polled every minute (when INTAKE_IMAP_HOST is
+# set) and/or a mail server's pipe into `manage.py ingest_email`.
+INTAKE_IMAP_HOST = env.str("INTAKE_IMAP_HOST", default="")
+INTAKE_IMAP_TLS = env.str("INTAKE_IMAP_TLS", default="ssl")  # ssl (IMAPS), starttls, or none (loopback only)
+INTAKE_IMAP_PORT = env.int("INTAKE_IMAP_PORT", default=993 if INTAKE_IMAP_TLS == "ssl" else 143)
+INTAKE_IMAP_USER = env.str("INTAKE_IMAP_USER", default="")
+INTAKE_IMAP_PASSWORD = env.str("INTAKE_IMAP_PASSWORD", default="")
+INTAKE_IMAP_FOLDER = env.str("INTAKE_IMAP_FOLDER", default="INBOX")
+# A stored message is moved to this folder; left empty, it stays and gets INTAKE_IMAP_FLAG instead.
+INTAKE_IMAP_DONE_FOLDER = env.str("INTAKE_IMAP_DONE_FOLDER", default="")
+INTAKE_IMAP_FLAG = env.str("INTAKE_IMAP_FLAG", default="IntakeStored")  # an IMAP keyword
+INTAKE_IMAP_BATCH = env.int("INTAKE_IMAP_BATCH", default=50)
+# The authserv-id our own receiving mail server writes in Authentication-Results; empty trusts none.
+INTAKE_AUTHSERV_ID = env.str("INTAKE_AUTHSERV_ID", default="")
+# Days an emailed paper waits for its sender to confirm the address before it expires.
+INTAKE_PENDING_DAYS = env.int("INTAKE_PENDING_DAYS", default=7)
+INTAKE_MAX_MESSAGE_BYTES = env.int("INTAKE_MAX_MESSAGE_BYTES", default=20 * 1024 * 1024)
+INTAKE_MAX_PARTS = env.int("INTAKE_MAX_PARTS", default=50)
+INTAKE_MAX_ATTACHMENT_BYTES = env.int("INTAKE_MAX_ATTACHMENT_BYTES", default=PDF_MAX_BYTES)
+# Answers (refusals, confirmation requests) one address may get per hour: no mail loop can start.
+INTAKE_ANSWERS_PER_SENDER_PER_HOUR = env.int("INTAKE_ANSWERS_PER_SENDER_PER_HOUR", default=5)
+# A message still unprocessed this long after its last dispatch is dispatched again by the sweep,
+# at most INTAKE_MAX_ATTEMPTS times in all.
+INTAKE_RETRY_AFTER_SECONDS = env.int("INTAKE_RETRY_AFTER_SECONDS", default=300)
+INTAKE_MAX_ATTEMPTS = env.int("INTAKE_MAX_ATTEMPTS", default=3)
+if INTAKE_IMAP_HOST:
+    CELERY_BEAT_SCHEDULE["intake-poll-imap"] = {"task": "intake.poll_imap", "schedule": 60.0}
+# Re-dispatches messages whose worker vanished and expires unconfirmed papers (IMAP or pipe alike).
+CELERY_BEAT_SCHEDULE["intake-sweep"] = {"task": "intake.sweep", "schedule": 300.0}

@@ -1,6 +1,7 @@
 """Organizers see submissions and grant deadline extensions here (review pages come later)."""
 from django.contrib import admin
 
+from .intake.admin import EmailedPaperFilter, InboundMessageAdmin  # noqa: F401 - registers the inbound admin
 from .models import DeadlineExtension, PaperVersion, Submission, SubmissionAuthor, SubmissionEvent
 
 
@@ -28,7 +29,7 @@ class EventInline(admin.TabularInline):
 @admin.register(Submission)
 class SubmissionAdmin(admin.ModelAdmin):
     list_display = ("id", "title", "edition", "status", "contact", "submitted_at", "updated_at")
-    list_filter = ("edition", "status")
+    list_filter = ("edition", "status", EmailedPaperFilter)
     search_fields = ("title", "abstract", "authors__name", "authors__email")
     readonly_fields = ("created_at", "updated_at", "submitted_at", "withdrawn_at")
     raw_id_fields = ("contact",)

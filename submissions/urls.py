@@ -1,6 +1,7 @@
 """Author URLs, under /submissions/."""
 from django.urls import path
 
+from .intake import views as intake
 from .views import author, files
 
 app_name = "submissions"
@@ -12,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/edit/", author.submission_edit, name="edit"),
     path("<int:pk>/withdraw/", author.submission_withdraw_view, name="withdraw"),
     path("<int:pk>/versions/<int:version_id>/paper.pdf", files.paper_download, name="download"),
+    path("email/confirm/<str:key>/", intake.confirm, name="intake-confirm"),
 ]
