@@ -8,7 +8,8 @@ class EditionSlugConverter:
     """An edition slug such as 2020 or practice; never one of the site's reserved top-level names."""
 
     regex = r"[-a-zA-Z0-9_]+"
-    reserved = {"admin", "accounts", "static", "media", "people", "submissions", "organizer", "review", "videos"}
+    reserved = {"admin", "accounts", "static", "media", "people", "submissions", "organizer", "review", "videos",
+                "talks"}
 
     def to_python(self, value):
         if value in self.reserved:
