@@ -44,6 +44,26 @@ def browser_problems(page):
     return problems
 
 
+@pytest.fixture
+def broker_handoffs(monkeypatch):
+    """Mail ids handed to Celery after commit, recorded instead of published: no worker runs here.
+
+    Without this the live server would publish to the development broker (var/celery) ids that only
+    exist in the test database.
+    """
+    from personal_site.outbox import tasks
+
+    handed: list[int] = []
+
+    class RecordingTask:
+        @staticmethod
+        def delay(mail_id):
+            handed.append(mail_id)
+
+    monkeypatch.setattr(tasks, "send_outbound_mail", RecordingTask)
+    return handed
+
+
 def screenshot_path(name: str, viewport: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS / f"{name}-{viewport}.png"

@@ -38,35 +38,6 @@ def serious_violations(page) -> list[str]:
     ]
 
 
-@pytest.fixture
-def broker_handoffs(monkeypatch):
-    """Mail ids handed to Celery after commit, recorded instead of published: no worker runs here.
-
-    Without this the live server would publish to the development broker (var/celery) ids that only
-    exist in the test database.
-    """
-    from personal_site.outbox import tasks
-
-    handed: list[int] = []
-
-    class RecordingTask:
-        @staticmethod
-        def delay(mail_id):
-            handed.append(mail_id)
-
-    monkeypatch.setattr(tasks, "send_outbound_mail", RecordingTask)
-    return handed
-
-
-@pytest.fixture
-def browser_problems(page):
-    """Console errors and uncaught exceptions, including Content-Security-Policy refusals."""
-    problems: list[str] = []
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    return problems
-
-
 def sign_in(page, live_server, email: str) -> None:
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("Email").fill(email)

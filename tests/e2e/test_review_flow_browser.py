@@ -43,30 +43,6 @@ def serious_violations(page) -> list[str]:
     ]
 
 
-@pytest.fixture
-def broker_handoffs(monkeypatch):
-    """Mail ids handed to Celery after commit, recorded instead of published (no worker runs here)."""
-    from personal_site.outbox import tasks
-
-    handed: list[int] = []
-
-    class RecordingTask:
-        @staticmethod
-        def delay(mail_id):
-            handed.append(mail_id)
-
-    monkeypatch.setattr(tasks, "send_outbound_mail", RecordingTask)
-    return handed
-
-
-@pytest.fixture
-def browser_problems(page):
-    problems: list[str] = []
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    return problems
-
-
 def sign_in_with_session_cookie(context, live_server, user) -> None:
     from django.test import Client
 
