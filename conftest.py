@@ -17,4 +17,7 @@ def _isolated_storage_and_cache(settings, tmp_path):
     from django.core.cache import cache
 
     cache.clear()
+    from personal_site.public_cache import forget_public_pages
+
+    forget_public_pages()  # the in-memory layer outlives a test's cache and database: start empty
     yield

@@ -56,13 +56,15 @@ def cache_public_page(view):
                 response[header] = value
         else:
             response = view(request, *args, **kwargs)
-            response.public_page = True  # the middleware may keep the finished response
             if response.status_code == 200 and not response.streaming:
                 if hasattr(response, "render"):
                     response.render()
                 extra = {h: response[h] for h in ("Content-Disposition",) if h in response}
                 cache.set(key, (response.content, response["Content-Type"], extra), settings.PUBLIC_PAGE_CACHE_SECONDS)
         response["Cache-Control"] = f"public, max-age={min(settings.PUBLIC_PAGE_CACHE_SECONDS, 60)}"
+        # Whether rendered here or read from the shared cache, the finished response may be kept
+        # by PublicPageMiddleware: each process's first request fills its memory.
+        response.public_page = True
         return response
 
     return wrapper
@@ -82,7 +84,7 @@ class _MemoryPages:
         self.generation: int | None = None
         self.checked_at = 0.0
 
-    def reset(self, generation: int) -> None:
+    def reset(self, generation: int | None) -> None:
         with self.lock:
             self.pages.clear()
             self.generation, self.checked_at = generation, time.monotonic()
@@ -117,6 +119,11 @@ class _MemoryPages:
 
 
 _memory = _MemoryPages()
+
+
+def forget_public_pages() -> None:
+    """Empty this process's in-memory layer; the next request re-reads the shared generation."""
+    _memory.reset(None)
 
 
 class PublicPageMiddleware:
