@@ -54,16 +54,15 @@ def _remind_drafts(edition, deadline) -> int:
 
 
 def _talks_missing_video(edition):
-    """Accepted papers' talks without a ready video (the videos app answers when it is installed)."""
+    """Talks of accepted papers with no ready video yet."""
     from program.models import Talk
+    from submissions.videos.models import TalkVideo
 
-    talks = Talk.objects.filter(session__edition=edition, submission__isnull=False) \
+    return (
+        Talk.objects.filter(session__edition=edition, submission__isnull=False)
+        .exclude(videos__state=TalkVideo.State.READY)
         .prefetch_related("submission__authors")
-    try:
-        from submissions.videos.selectors import talk_has_ready_video
-    except ImportError:
-        return list(talks)
-    return [t for t in talks if not talk_has_ready_video(t)]
+    )
 
 
 def _remind_videos(edition, deadline) -> int:
