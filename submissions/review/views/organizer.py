@@ -1,5 +1,6 @@
 """The organizer area: submissions table, charts, CSV and zip, one paper, reviewers, decisions, outbox."""
 from django.contrib import messages
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -175,7 +176,8 @@ def decision_template(request, edition, outcome):
 def outbox(request):
     problems = OutboundMail.objects.filter(state__in=[OutboundMail.State.UNCERTAIN, OutboundMail.State.FAILED,
                                                       OutboundMail.State.BOUNCED]).order_by("-created_at")[:500]
-    counts = {state: OutboundMail.objects.filter(state=state).count() for state, _ in OutboundMail.State.choices}
+    found = dict(OutboundMail.objects.order_by().values_list("state").annotate(n=Count("pk")))
+    counts = {state: found.get(state, 0) for state, _ in OutboundMail.State.choices}
     return render(request, "review/organizer/outbox.html", {"problems": problems, "counts": counts})
 
 
