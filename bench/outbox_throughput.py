@@ -132,8 +132,8 @@ def run_outbox(server, count: int, kind: str, timeout: float) -> tuple[float, fl
     from django.db import transaction
     from django.db.models import Count
 
-    from personal_site.outbox.models import OutboundMail
-    from personal_site.outbox.services import mail_queue
+    from outbox.models import OutboundMail
+    from outbox.services import mail_queue
 
     server.clear()
     rows_of_kind = OutboundMail.objects.filter(kind=kind)
@@ -167,8 +167,8 @@ def task_durations(log: Path, since: int) -> list[float]:
 
 def sample_messages(count: int) -> list[tuple[str, str, bytes]]:
     """Messages shaped like the outbox's (same headers and body, built by the outbox's own build_message)."""
-    from personal_site.outbox.models import OutboundMail
-    from personal_site.outbox.services import build_message
+    from outbox.models import OutboundMail
+    from outbox.services import build_message
 
     out = []
     for i in range(count):
@@ -283,7 +283,7 @@ def main() -> int:
               f"{per_message_rate:8.1f} mails/s")
         print(f"  outbox / plain smtplib: {outbox_rate / plain_rate:.2f} "
               f"(outbox / smtplib with a connection per message: {outbox_rate / per_message_rate:.2f})")
-        print("  The outbox opens one SMTP connection per mail (personal_site/outbox/services.py _deliver), so the "
+        print("  The outbox opens one SMTP connection per mail (outbox/services.py _deliver), so the "
               "connection-per-message loop is its ceiling on the SMTP side.")
         if problems:
             print("\nFAILED:\n  " + "\n  ".join(problems), file=sys.stderr)

@@ -34,6 +34,8 @@ _LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else _LOCAL_HOSTS)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The site's name in mail signatures and page titles.
+SITE_NAME = env.str("SITE_NAME", default="PeRSonAl")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -47,12 +49,16 @@ INSTALLED_APPS = [
     "storages",
     "allauth",
     "allauth.account",
-    "personal_site",
+    # The project package (personal_site) is not an app: it holds settings, URLs, Celery and
+    # middleware. Each app below is one concern; docs/architecture.md draws how they depend.
+    "outbox",
     "speakers",
     "program",
     "submissions",
-    "submissions.review",
-    "submissions.videos",
+    "intake",
+    "review",
+    "talkmedia",
+    "organizer",
 ]
 
 MIDDLEWARE = [
@@ -138,7 +144,10 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "outbox.sweep", "schedule": 60.0},
-    "send-reminders": {"task": "review.send_reminders", "schedule": 3600.0},
+    # Reminders are database queries run hourly (never long countdowns in the broker); each goes once.
+    "remind-drafts": {"task": "submissions.remind_drafts", "schedule": 3600.0},
+    "remind-videos": {"task": "videos.remind_missing", "schedule": 3600.0},
+    "remind-event": {"task": "program.remind_event", "schedule": 3600.0},
     # Aborts uploads left unfinished; re-dispatches videos whose processing worker vanished.
     "videos-sweep": {"task": "videos.sweep", "schedule": 300.0},
 }
@@ -217,7 +226,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "submissions:mine"
 # django-allauth: accounts by email, verified before use; its rate limits (stored in the shared
 # cache) throttle logins, sign-ups, password resets and confirmation mails.
-ACCOUNT_ADAPTER = "personal_site.account_adapter.OutboxAccountAdapter"
+ACCOUNT_ADAPTER = "outbox.account_mail.OutboxAccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "personal_site.signup.SignupForm"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -248,7 +257,7 @@ MAX_AUTHORS_PER_PAPER = 20
 # many days ahead; the day-before-the-event reminder goes 24 hours ahead.
 REMINDER_DAYS_BEFORE_DEADLINE = env.int("REMINDER_DAYS_BEFORE_DEADLINE", default=3)
 
-# --- Speaker videos and final papers (submissions/videos; every setting in docs/videos.md) ---------
+# --- Speaker videos and final papers (talkmedia; every setting in docs/videos.md) ---------
 # The largest video accepted: announced before the upload starts, enforced when it is declared.
 VIDEO_MAX_BYTES = env.int("VIDEO_MAX_BYTES", default=4 * 1024**3)
 # Containers accepted by extension before the upload; ffprobe decides what the file really is.
@@ -348,7 +357,7 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# --- Email intake (submissions/intake; every setting explained in docs/email-intake.md) --------------
+# --- Email intake (intake; every setting explained in docs/email-intake.md) --------------
 # Papers sent by email arrive through an IMAP mailbox polled every minute (when INTAKE_IMAP_HOST is
 # set) and/or a mail server's pipe into `manage.py ingest_email`.
 INTAKE_IMAP_HOST = env.str("INTAKE_IMAP_HOST", default="")

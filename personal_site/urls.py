@@ -10,8 +10,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("submissions/", include("submissions.urls")),
-    path("", include("submissions.videos.urls")),
-    path("", include("submissions.review.urls")),
+    path("", include("intake.urls")),
+    path("", include("organizer.urls")),
+    path("", include("talkmedia.urls")),
+    path("", include("review.urls")),
     path("", include("speakers.urls")),
     path("", include("program.urls")),
 ]

@@ -1,8 +1,32 @@
-"""Organizers see submissions and grant deadline extensions here (review pages come later)."""
+"""Organizers see submissions and grant deadline extensions here."""
 from django.contrib import admin
+from django.db.models import Count, Exists, OuterRef, Q
 
-from .intake.admin import EmailedPaperFilter, InboundMessageAdmin  # noqa: F401 - registers the inbound admin
 from .models import DeadlineExtension, PaperVersion, Submission, SubmissionAuthor, SubmissionEvent
+
+
+class EmailedPaperFilter(admin.SimpleListFilter):
+    """Papers that came by email and still lack what email cannot carry (topics, an abstract) or are drafts."""
+
+    title = "came by email"
+    parameter_name = "emailed"
+
+    def lookups(self, request, model_admin):
+        return [("incomplete", "By email, still incomplete"), ("complete", "By email, completed"),
+                ("any", "By email, all")]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        emailed = queryset.filter(Exists(PaperVersion.objects.filter(submission=OuterRef("pk"),
+                                                                       source=PaperVersion.Source.EMAIL)))
+        incomplete = (Q(topic_count=0) | Q(abstract="") | Q(status=Submission.Status.DRAFT))
+        emailed = emailed.annotate(topic_count=Count("topics", distinct=True))
+        if self.value() == "incomplete":
+            return emailed.filter(incomplete)
+        if self.value() == "complete":
+            return emailed.exclude(incomplete)
+        return emailed
 
 
 class AuthorInline(admin.TabularInline):

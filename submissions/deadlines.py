@@ -5,6 +5,7 @@ counts (a deadline of 23:59:59 accepts anything up to 23:59:59.999…), plus an 
 (``DEADLINE_GRACE_SECONDS``) that is never shown to anyone. An extension granted to the submission
 or to one of its authors replaces the edition's deadline when it is later.
 """
+import dataclasses
 import datetime
 from dataclasses import dataclass
 
@@ -77,6 +78,24 @@ def is_open(deadline: Deadline | None, *, at: datetime.datetime) -> bool:
         return False
     grace = datetime.timedelta(seconds=settings.DEADLINE_GRACE_SECONDS)
     return at.replace(microsecond=0) <= deadline.moment + grace
+
+
+def finishing_window_open(deadline: Deadline | None, *, started_at: datetime.datetime, at: datetime.datetime) -> bool:
+    """An upload started on time may be finished until VIDEO_UPLOAD_FINISH_HOURS after the deadline."""
+    if deadline is None or not is_open(deadline, at=started_at):
+        return False
+    return is_open(finishing_deadline(deadline), at=at)
+
+
+def finishing_deadline(deadline: Deadline) -> Deadline:
+    """The moment an upload that was started on time must be finished by."""
+    window = datetime.timedelta(hours=settings.VIDEO_UPLOAD_FINISH_HOURS)
+    return dataclasses.replace(deadline, moment=deadline.moment + window)
+
+
+def reminder_due(moment: datetime.datetime, *, now: datetime.datetime) -> bool:
+    """Inside a deadline's reminder window: from REMINDER_DAYS_BEFORE_DEADLINE days before it until it."""
+    return moment - datetime.timedelta(days=settings.REMINDER_DAYS_BEFORE_DEADLINE) <= now < moment
 
 
 def closed_message(deadline: Deadline | None, what: str = "Submissions") -> str:

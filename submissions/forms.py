@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 
 from program.models import Edition, Topic
 
+from . import signals
+
 
 class PaperForm(forms.Form):
     title = forms.CharField(max_length=500, widget=forms.TextInput(attrs={"autocomplete": "off"}))
@@ -25,9 +27,11 @@ class PaperForm(forms.Form):
     def __init__(self, *args, edition: Edition, has_pdf: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["topics"].queryset = Topic.objects.filter(cfp__edition=edition).order_by("order")
-        from submissions.review.models import Reviewer
-
-        self.fields["conflicts"].queryset = Reviewer.objects.filter(edition=edition).order_by("name")
+        candidates = signals.first_answer(signals.conflict_candidates, edition=edition)
+        if candidates is None:
+            del self.fields["conflicts"]
+        else:
+            self.fields["conflicts"].queryset = candidates
         cfp = getattr(edition, "cfp", None)
         limit = cfp.page_limit if cfp else 2
         max_mb = settings.PDF_MAX_BYTES / (1024 * 1024)  # the same MB as the PDF check's messages

@@ -2,7 +2,7 @@
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from personal_site.permissions import verified_emails
+from personal_site.identity import verified_emails
 from program.models import Edition
 from submissions.deadlines import SUBMISSION, edition_deadline, is_open
 from submissions.models import Submission
@@ -43,7 +43,7 @@ def submission_for_page(pk: int) -> Submission:
 
 def receipts_of(submission: Submission, *, recipient_emails) -> list:
     """The receipts (outbox rows) of this paper's changes that went to one of these addresses."""
-    from personal_site.outbox.models import OutboundMail
+    from outbox.models import OutboundMail
 
     keys = [event.object_key for event in submission.events.all()]
     return list(

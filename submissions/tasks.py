@@ -1,4 +1,9 @@
-"""Tasks of the submissions app, found by Celery's autodiscovery."""
-from .intake.tasks import poll_imap, process_inbound_message, sweep_inbound
+"""Beat tasks of the papers app (thin: the service queries the database)."""
+from celery import shared_task
 
-__all__ = ["poll_imap", "process_inbound_message", "sweep_inbound"]
+from .services.reminders import remind_drafts
+
+
+@shared_task(name="submissions.remind_drafts", ignore_result=True)
+def send_draft_reminders() -> int:
+    return remind_drafts()

@@ -1,7 +1,6 @@
 """Author URLs, under /submissions/."""
 from django.urls import path
 
-from .intake import views as intake
 from .views import author, files
 
 app_name = "submissions"
@@ -13,5 +12,4 @@ urlpatterns = [
     path("<int:pk>/edit/", author.submission_edit, name="edit"),
     path("<int:pk>/withdraw/", author.submission_withdraw_view, name="withdraw"),
     path("<int:pk>/versions/<int:version_id>/paper.pdf", files.paper_download, name="download"),
-    path("email/confirm/<str:key>/", intake.confirm, name="intake-confirm"),
 ]

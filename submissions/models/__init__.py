@@ -1,7 +1,6 @@
 """Submissions: papers, their authors and PDF versions, their history, and deadline extensions."""
 from .extension import DeadlineExtension
-from .inbound import InboundMessage
 from .paper import PaperVersion
 from .submission import Submission, SubmissionAuthor, SubmissionEvent
 
-__all__ = ["DeadlineExtension", "InboundMessage", "PaperVersion", "Submission", "SubmissionAuthor", "SubmissionEvent"]
+__all__ = ["DeadlineExtension", "PaperVersion", "Submission", "SubmissionAuthor", "SubmissionEvent"]

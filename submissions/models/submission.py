@@ -3,6 +3,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from outbox.kinds import MailKind
+
 
 class Submission(models.Model):
     class Status(models.TextChoices):
@@ -84,4 +86,4 @@ class SubmissionEvent(models.Model):
 
     @property
     def object_key(self) -> str:
-        return f"submission-event:{self.pk}"
+        return MailKind.RECEIPT.key(event=self.pk)

@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 
-from personal_site.permissions import can_change_submission, can_withdraw_submission, is_author
 from program.models import Edition, Topic
 from submissions.deadlines import SUBMISSION, closed_message, deadline_for, is_open
 from submissions.models import PaperVersion, Submission, SubmissionAuthor, SubmissionEvent
+from submissions.rules import can_change_submission, can_withdraw_submission, is_author
 
+from .. import signals
 from .errors import DeadlinePassed, NotAllowed, SubmissionError
 from .receipts import receipt_queue
 
@@ -71,9 +72,7 @@ def _set_details(submission: Submission, details: PaperDetails) -> None:
     ])
     submission.topics.set([t for t in details.topics if t.cfp.edition_id == submission.edition_id])
     if details.conflicts is not None:
-        from submissions.review.services.reviewers import conflicts_set_by_authors
-
-        conflicts_set_by_authors(submission=submission, reviewers=details.conflicts)
+        signals.conflicts_declared.send(sender=None, submission=submission, chosen=details.conflicts)
 
 
 def _store(submission, pdf: CheckedPdf, user, at):
@@ -166,7 +165,5 @@ def submission_withdraw(*, submission: Submission, user, at: datetime.datetime, 
         submission.withdrawn_at = at
         submission.save(update_fields=["status", "withdrawn_at", "updated_at"])
         event = _record(submission, SubmissionEvent.Action.WITHDRAWN, user=user, at=at, note=reason[:300])
-        from submissions.review.services.program import talk_remove_for_withdrawn
-
-        talk_remove_for_withdrawn(submission=submission)
+        signals.submission_withdrawn.send(sender=None, submission=submission)
     return ChangeResult(submission, event)

@@ -2,17 +2,17 @@
 import datetime
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from personal_site.outbox.models import OutboundMail
-from personal_site.outbox.services import mail_queue
-from personal_site.permissions import verified_emails
+from outbox.kinds import MailKind
+from outbox.models import OutboundMail
+from outbox.services import mail_queue
+from personal_site.identity import verified_emails
 from submissions.deadlines import deadline_for
 from submissions.models import PaperVersion, SubmissionEvent
 
-RECEIPT = "receipt"
+RECEIPT = MailKind.RECEIPT
 
 
 def _others_receipts_last_hour(user) -> int:
@@ -47,7 +47,7 @@ def receipt_queue(*, event: SubmissionEvent) -> list[OutboundMail]:
     deadline = deadline_for(submission.edition, submission=submission)
     version = submission.versions.order_by("-received_at", "-id").first()
     # A paper that came by email: the receipt says how to complete it on the site, and a reply to it
-    # (with a new PDF) goes back to the submission address (submissions/intake).
+    # (with a new PDF) goes back to the submission address (intake).
     emailed = version is not None and version.source == PaperVersion.Source.EMAIL
     context = {
         "event": event, "submission": submission, "authors": authors, "version": version, "deadline": deadline,
@@ -56,8 +56,6 @@ def receipt_queue(*, event: SubmissionEvent) -> list[OutboundMail]:
         "edit_url": settings.SITE_URL + reverse("submissions:edit", kwargs={"pk": submission.pk}),
         "password_reset_url": settings.SITE_URL + reverse("account_reset_password"),
     }
-    subject = f"[{submission.edition.title}] {event.get_action_display()}: #{submission.pk} {submission.title}"
-    body = render_to_string("submissions/email/receipt.txt", context)
-    return mail_queue(kind=RECEIPT, object_key=event.object_key, recipients=recipients, subject=subject,
-                      body=body, triggered_by=user, suppress=suppress,
+    return mail_queue(kind=RECEIPT, object_key=event.object_key, recipients=recipients, context=context,
+                      triggered_by=user, suppress=suppress,
                       reply_to=submission.edition.submission_email if emailed else "")

@@ -6,17 +6,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from personal_site.permissions import (
-    can_change_submission,
-    can_view_submission,
-    can_withdraw_submission,
-    is_author,
-    verified_emails,
-)
+from personal_site.identity import verified_emails
 from program.models import Edition
+from submissions import signals
 from submissions.deadlines import SUBMISSION, closed_message, deadline_for, is_open
 from submissions.forms import PaperForm, WithdrawForm, author_formset
 from submissions.models import Submission
+from submissions.rules import can_change_submission, can_view_submission, can_withdraw_submission, is_author
 from submissions.selectors import editions_open_for_submission, receipts_of, submission_for_page, submissions_of
 from submissions.services.authoring import (
     AuthorData,
@@ -41,7 +37,8 @@ def _details(form, formset) -> PaperDetails:
         for f in formset.forms if not f.is_blank
     ]
     return PaperDetails(title=form.cleaned_data["title"], abstract=form.cleaned_data["abstract"], authors=authors,
-                        topics=list(form.cleaned_data["topics"]), conflicts=list(form.cleaned_data["conflicts"]))
+                        topics=list(form.cleaned_data["topics"]),
+                        conflicts=list(form.cleaned_data["conflicts"]) if "conflicts" in form.fields else None)
 
 
 def _checked_pdf(form, submission_or_edition) -> CheckedPdf | None:
@@ -169,7 +166,7 @@ def submission_edit(request, pk):
     else:
         form = PaperForm(edition=submission.edition, has_pdf=has_pdf, initial={
             "title": submission.title, "abstract": submission.abstract, "topics": list(submission.topics.all()),
-            "conflicts": [c.reviewer for c in submission.conflicts.filter(declared_by="author")],
+            "conflicts": signals.first_answer(signals.declared_conflicts, submission=submission) or [],
         })
         formset = author_formset(initial=[
             {"name": a.name, "email": a.email, "affiliation": a.affiliation} for a in submission.authors.all()

@@ -3,9 +3,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from personal_site.permissions import can_view_submission
 from personal_site.private_files import private_file_response
 from submissions.models import PaperVersion
+from submissions.rules import can_view_submission
 
 
 @login_required

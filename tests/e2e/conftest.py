@@ -51,17 +51,9 @@ def broker_handoffs(monkeypatch):
     Without this the live server would publish to the development broker (var/celery) ids that only
     exist in the test database.
     """
-    from personal_site.outbox import tasks
+    from tests.support.handoffs import record_handoffs
 
-    handed: list[int] = []
-
-    class RecordingTask:
-        @staticmethod
-        def delay(mail_id):
-            handed.append(mail_id)
-
-    monkeypatch.setattr(tasks, "send_outbound_mail", RecordingTask)
-    return handed
+    return record_handoffs(monkeypatch)["outbox.send"]
 
 
 def screenshot_path(name: str, viewport: str) -> Path:

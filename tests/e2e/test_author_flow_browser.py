@@ -49,7 +49,7 @@ def sign_in(page, live_server, email: str) -> None:
 def test_an_author_signs_up_submits_replaces_and_withdraws(
     page, live_server, open_edition, broker_handoffs, browser_problems, tmp_path
 ):
-    from personal_site.outbox.models import OutboundMail
+    from outbox.models import OutboundMail
     from submissions.models import Submission
 
     found: dict[str, list[str]] = {}

@@ -1,6 +1,6 @@
 """Review and decisions in a real browser: assign, review, stage, preview, release once, see the program.
 
-The same flows are tested over HTTP in tests/submissions/review/test_review_flow.py; here a real Chromium
+The same flows are tested over HTTP in tests/review/test_review_flow.py; here a real Chromium
 clicks through the organizer area and the reviewer's page on a live server over a transactional database
 (the server runs in another thread and sees only committed rows). The organizer's browser carries a session
 cookie made by Django's test client (the demo organizer account has no verified address to sign in with);
@@ -19,8 +19,8 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import VIEWPORTS, screenshot_path
+from tests.review import conftest as review_fixtures
 from tests.submissions import conftest as submission_fixtures
-from tests.submissions.review import conftest as review_fixtures
 
 pytestmark = pytest.mark.browser
 
@@ -88,10 +88,10 @@ def check_page(page, found: dict, name: str, *, phone: bool = False) -> None:
 def test_organizer_assigns_reviewer_reviews_organizer_decides_previews_and_releases_once(
     browser, context, page, live_server, review_world, broker_handoffs, browser_problems
 ):
-    from personal_site.outbox.models import OutboundMail
+    from outbox.models import OutboundMail
     from program.models import Talk
+    from review.models import Assignment, Decision, Review
     from submissions.deadlines import VIDEO, deadline_for
-    from submissions.review.models import Assignment, Decision, Review
 
     w = review_world
     edition, alpha, gamma = w["edition"], w["alpha"], w["gamma"]

@@ -11,8 +11,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from submissions.intake.processing import inbound_process
-from submissions.models import InboundMessage, Submission
+from intake.models import InboundMessage
+from intake.processing import inbound_process
+from submissions.models import Submission
 from tests.conftest import REPO
 
 from .corpus import TWO_PAGES, message, raw
@@ -64,9 +65,9 @@ def test_the_reprocess_action_processes_a_refused_message_again(organizer_client
 def test_organizers_filter_emailed_papers_that_are_still_incomplete(organizer_client, client, intake_editions):
     ingest(raw(message(sender="ann@example.org", subject="Emailed Paper")))
     organizer_client.logout()
-    from personal_site.outbox.models import OutboundMail
+    from outbox.models import OutboundMail
 
-    client.post(reverse("submissions:intake-confirm", args=[confirm_key(OutboundMail.objects.get())]))
+    client.post(reverse("intake:confirm", args=[confirm_key(OutboundMail.objects.get())]))
     call_command("ensure_organizer", "--username", "orga", "--password", "pw-for-tests-123", stdout=io.StringIO())
     client.login(username="orga", password="pw-for-tests-123")
     url = reverse("admin:submissions_submission_changelist")

@@ -4,9 +4,9 @@ from email.message import EmailMessage
 
 import pytest
 
-from submissions.intake.paper import title_from
-from submissions.intake.parsing import NotAnEmail, clean_body, header_summary, parse_message
-from submissions.intake.verification import dmarc_result
+from intake.paper import title_from
+from intake.parsing import NotAnEmail, clean_body, header_summary, parse_message
+from intake.verification import dmarc_result
 
 from .corpus import TWO_PAGES, message, raw
 

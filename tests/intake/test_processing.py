@@ -11,12 +11,14 @@ from allauth.account.models import EmailAddress
 from django.urls import reverse
 from django.utils import timezone
 
-from personal_site.outbox.models import OutboundMail
+from intake import processing
+from intake.models import InboundMessage
+from intake.processing import inbound_process, inbound_reprocess, inbound_sweep
+from intake.storing import inbound_store, read_capped
+from outbox.models import OutboundMail
 from program.models import ImportantDate
-from submissions.intake import processing
-from submissions.intake.processing import inbound_process, inbound_reprocess, inbound_sweep
-from submissions.intake.storing import inbound_store, read_capped
-from submissions.models import DeadlineExtension, InboundMessage, PaperVersion, Submission, SubmissionEvent
+from submissions.models import DeadlineExtension, PaperVersion, Submission, SubmissionEvent
+from tests.support.handoffs import record_handoffs
 
 from .corpus import LATE, OTHER_TWO_PAGES, PAPERS, THREE_PAGES, TWO_PAGES, VICTIM, corpus, message, raw, reply_to
 
@@ -118,7 +120,7 @@ def test_get_shows_the_paper_and_a_button_only_post_confirms(client, intake_edit
     arrived = timezone.now() - datetime.timedelta(minutes=5)
     inbound = ingest(raw(message(sender="Ann Author <ann@example.org>")), arrived=arrived)
     [request] = answers_to("ann@example.org")
-    url = reverse("submissions:intake-confirm", args=[confirm_key(request)])
+    url = reverse("intake:confirm", args=[confirm_key(request)])
     assert request.reply_to == PAPERS and url in request.body
 
     page = client.get(url)
@@ -160,7 +162,7 @@ def test_get_shows_the_paper_and_a_button_only_post_confirms(client, intake_edit
 
 def test_the_new_account_sets_its_password_through_the_reset_the_receipt_names(client, intake_editions):
     ingest(raw(message(sender="ann@example.org")))
-    client.post(reverse("submissions:intake-confirm", args=[confirm_key(answers_to("ann@example.org")[0])]))
+    client.post(reverse("intake:confirm", args=[confirm_key(answers_to("ann@example.org")[0])]))
     response = client.post(reverse("account_reset_password"), {"email": "ann@example.org"})
     assert response.status_code == 302
     reset = OutboundMail.objects.get(recipient="ann@example.org", kind__startswith="account-")
@@ -182,7 +184,7 @@ def test_confirming_after_the_deadline_counts_the_arrival(client, intake_edition
     ImportantDate.objects.filter(edition=edition, kind=ImportantDate.Kind.SUBMISSION_DEADLINE).update(
         moment=timezone.now() - datetime.timedelta(hours=1))
     [request] = answers_to("ann@example.org")
-    response = client.post(reverse("submissions:intake-confirm", args=[confirm_key(request)]))
+    response = client.post(reverse("intake:confirm", args=[confirm_key(request)]))
     assert response.status_code == 200
     paper = Submission.objects.get()
     assert paper.status == Submission.Status.SUBMITTED and paper.submitted_at == arrived
@@ -191,7 +193,7 @@ def test_confirming_after_the_deadline_counts_the_arrival(client, intake_edition
 def test_the_confirmation_links_the_account_that_holds_the_address_verified(client, intake_editions, make_author):
     ann = make_author("ann@example.org")
     ingest(raw(message(sender="ann@example.org")))
-    client.post(reverse("submissions:intake-confirm", args=[confirm_key(answers_to("ann@example.org")[0])]))
+    client.post(reverse("intake:confirm", args=[confirm_key(answers_to("ann@example.org")[0])]))
     assert Submission.objects.get().contact == ann
 
 
@@ -199,16 +201,16 @@ def test_an_account_holding_the_address_unverified_is_never_linked(client, intak
     squatter = make_author("mallory@example.org")
     EmailAddress.objects.create(user=squatter, email="ann@example.org", verified=False, primary=False)
     ingest(raw(message(sender="ann@example.org")))
-    client.post(reverse("submissions:intake-confirm", args=[confirm_key(answers_to("ann@example.org")[0])]))
+    client.post(reverse("intake:confirm", args=[confirm_key(answers_to("ann@example.org")[0])]))
     paper = Submission.objects.get()
     assert paper.contact != squatter and paper.contact.email == "ann@example.org"
     assert EmailAddress.objects.get(email="ann@example.org", verified=True).user == paper.contact
 
 
 def test_an_unknown_or_expired_link_confirms_nothing(client, intake_editions):
-    assert client.get(reverse("submissions:intake-confirm", args=["not-a-key"])).status_code == 404
+    assert client.get(reverse("intake:confirm", args=["not-a-key"])).status_code == 404
     ingest(raw(message(sender="ann@example.org")))
-    url = reverse("submissions:intake-confirm", args=[confirm_key(answers_to("ann@example.org")[0])])
+    url = reverse("intake:confirm", args=[confirm_key(answers_to("ann@example.org")[0])])
     later = timezone.now() + datetime.timedelta(days=8)
     assert inbound_sweep(now=later)["expired"] == 1
     assert InboundMessage.objects.get().status == Status.EXPIRED
@@ -416,8 +418,7 @@ def test_a_crash_while_processing_leaves_the_message_for_the_sweep(intake_editio
     assert inbound.status == Status.RECEIVED and "worker lost its database" in inbound.error
     assert OutboundMail.objects.count() == 0 and Submission.objects.count() == 0  # nothing half-done
 
-    dispatched = []
-    monkeypatch.setattr("submissions.intake.tasks.process_inbound_message.delay", dispatched.append)
+    dispatched = record_handoffs(monkeypatch)["intake.process"]
     settings.INTAKE_RETRY_AFTER_SECONDS = 0
     assert inbound_sweep()["dispatched"] == 1 and dispatched == [inbound.pk]
     monkeypatch.undo()
@@ -426,7 +427,7 @@ def test_a_crash_while_processing_leaves_the_message_for_the_sweep(intake_editio
     stuck, _ = inbound_store(raw=raw(message(sender="bea@example.org")), channel="pipe", received_at=timezone.now())
     InboundMessage.objects.filter(pk=stuck.pk).update(attempts=settings.INTAKE_MAX_ATTEMPTS)
     settings.INTAKE_RETRY_AFTER_SECONDS = 0
-    monkeypatch.setattr("submissions.intake.tasks.process_inbound_message.delay", dispatched.append)
+    dispatched = record_handoffs(monkeypatch)["intake.process"]
     assert inbound_sweep()["failed"] == 1
     stuck.refresh_from_db()
     assert stuck.status == Status.FAILED and "Gave up" in stuck.error

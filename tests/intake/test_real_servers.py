@@ -15,12 +15,13 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from intake import imap
+from intake.models import InboundMessage
+from intake.tasks import poll_imap, sweep_inbound
+from outbox.models import OutboundMail
+from outbox.services import outbox_sweep
 from personal_site.celery import app
-from personal_site.outbox.models import OutboundMail
-from personal_site.outbox.services import outbox_sweep
-from submissions.intake import imap
-from submissions.intake.tasks import poll_imap, sweep_inbound
-from submissions.models import InboundMessage, Submission
+from submissions.models import Submission
 from tests.conftest import REPO
 from tests.support.celery_worker import WorkerProcess, database_url_for_worker, default_queue, wait_until
 

@@ -32,16 +32,16 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from personal_site.outbox.models import OutboundMail
-from personal_site.outbox.services import (
+from outbox.models import OutboundMail
+from outbox.services import (
     MAX_ATTEMPTS,
     REDISPATCH_AFTER,
     SENDING_TIMEOUT,
     backoff,
     outbox_sweep,
 )
+from tests.review import conftest as review_fixtures
 from tests.submissions import conftest as submission_fixtures
-from tests.submissions.review import conftest as review_fixtures
 from tests.support.celery_worker import (
     WorkerProcess,
     database_url_for_worker,
@@ -139,25 +139,24 @@ class BrokerLine:
 
 
 class HandOverCounter:
-    """Stands in for the ``send_outbound_mail`` task where the outbox hands a row to the broker: counts the
-    hand-overs and runs a callback before the n-th one (to cut the line at a known point). The publishing itself
-    is the real task's ``delay``, through kombu, to the broker behind the line."""
+    """Wraps the site's one hand-over to the broker (``personal_site.durable.publish``) for the send task: counts
+    the hand-overs and runs a callback before the n-th one (to cut the line at a known point). The publishing
+    itself is the real one, through kombu, to the broker behind the line."""
 
-    def __init__(self, task, callbacks: dict[int, callable]):
-        self.task, self.callbacks, self.calls, self.failed = task, callbacks, 0, 0
+    def __init__(self, publish, callbacks: dict[int, callable]):
+        self.publish, self.callbacks, self.calls, self.failed = publish, callbacks, 0, 0
 
-    def delay(self, *args):
+    def __call__(self, task_name, args, eta=None):
+        if task_name != "outbox.send":
+            return self.publish(task_name, args, eta)
         self.calls += 1
         if self.calls in self.callbacks:
             self.callbacks[self.calls]()
         try:
-            return self.task.delay(*args)
+            return self.publish(task_name, args, eta)
         except Exception:
             self.failed += 1
             raise
-
-    def __getattr__(self, name):
-        return getattr(self.task, name)
 
 
 def wait_explained(condition, worker: WorkerProcess, *, timeout: float, message: str) -> None:
@@ -231,8 +230,8 @@ def worker(broker_line, redis_broker, smtp_backend, transactional_db, tmp_path):
 def test_200_decision_mails_survive_an_smtp_outage_a_redis_restart_and_a_worker_kill(
     client, open_edition, organizer, worker, smtp_backend, redis_broker, broker_line, monkeypatch
 ):
-    from personal_site.outbox import tasks
-    from submissions.review.services.decisions import decision_stage
+    from personal_site import durable
+    from review.services.decisions import decision_stage
 
     smtp = smtp_backend
     papers = create_submitted_papers(open_edition, organizer, PAPERS)
@@ -249,19 +248,19 @@ def test_200_decision_mails_survive_an_smtp_outage_a_redis_restart_and_a_worker_
         lost.append(redis_broker.queue_length(worker.queue))
         redis_broker.flush()
 
-    hand_over = HandOverCounter(tasks.send_outbound_mail, {
+    hand_over = HandOverCounter(durable.publish, {
         REDIS_DOWN_AT + 1: redis_stops,
         REDIS_DOWN_AT + REDIS_DOWN_FOR + 1: broker_line.restore,
     })
-    monkeypatch.setattr(tasks, "send_outbound_mail", hand_over)
+    monkeypatch.setattr(durable, "publish", hand_over)
     # (a) The SMTP server refuses the first 40 delivery attempts.
     smtp.fail_next(SMTP_OUTAGE)
 
     client.force_login(organizer)
-    response = client.post(reverse("review:release", args=[open_edition.slug]), follow=True)
+    response = client.post(reverse("organizer:release", args=[open_edition.slug]), follow=True)
     assert f"{PAPERS} decision(s) released; {PAPERS} mail(s) queued; 0 already sent before" in \
         response.content.decode()
-    monkeypatch.setattr(tasks, "send_outbound_mail", hand_over.task)
+    monkeypatch.setattr(durable, "publish", hand_over.publish)
     decision_rows = list(OutboundMail.objects.filter(kind="decision"))
     all_rows = OutboundMail.objects.count()
     assert len(decision_rows) == PAPERS and all_rows == PAPERS + ACCEPTED
@@ -318,10 +317,10 @@ def test_200_decision_mails_survive_an_smtp_outage_a_redis_restart_and_a_worker_
     assert in_flight.message_id not in message_ids
 
     # --- The organizer sees the uncertain mail, and resends it deliberately -------------------------------
-    page = client.get(reverse("review:outbox")).content.decode()
+    page = client.get(reverse("organizer:outbox")).content.decode()
     assert "Uncertain (worker died while sending)" in page and in_flight.recipient in page
     assert f"{State.UNCERTAIN}: 1" in page
-    client.post(reverse("review:outbox-resend", args=[in_flight.pk]))
+    client.post(reverse("organizer:outbox-resend", args=[in_flight.pk]))
     smtp.wait_for(len(message_ids) + 1, timeout=20)
     wait_until(lambda: states(resend_of=in_flight) == {State.SENT: 1}, message="the resend sent")
     smtp.wait_quiet(0.5)

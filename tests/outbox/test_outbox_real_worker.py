@@ -6,9 +6,9 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from personal_site.outbox import services
-from personal_site.outbox.models import OutboundMail
-from personal_site.outbox.services import SENDING_TIMEOUT, mail_queue, outbox_sweep
+from outbox import services
+from outbox.models import OutboundMail
+from outbox.services import SENDING_TIMEOUT, mail_queue, outbox_sweep
 from tests.support.celery_worker import wait_until
 
 pytestmark = pytest.mark.services
@@ -70,7 +70,7 @@ def test_queueing_the_batch_again_sends_nothing_more(celery_worker_redis, smtp_b
 
 
 def test_duplicate_task_messages_send_a_row_once(celery_worker_redis, smtp_backend, redis_broker):
-    from personal_site.outbox.tasks import send_outbound_mail
+    from outbox.tasks import send_outbound_mail
 
     [row] = queue_batch(1)
     for _ in range(3):  # a redelivered message, a sweep racing the first dispatch…

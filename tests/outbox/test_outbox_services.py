@@ -10,21 +10,18 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from personal_site.outbox import services, tasks
-from personal_site.outbox.models import OutboundMail
-from personal_site.outbox.services import mail_queue, mail_resend, mail_send, outbox_sweep
+from outbox import services, tasks
+from outbox.models import OutboundMail
+from outbox.services import mail_queue, mail_resend, mail_send, outbox_sweep
+from tests.support.handoffs import broker_refuses, record_handoffs
 
 State = OutboundMail.State
 
 
 @pytest.fixture
 def dispatched(monkeypatch):
-    """Mail ids handed to the broker, in order (``delay`` and ``apply_async`` of the send task, recorded only)."""
-    handed_over = []
-    task_class = type(tasks.send_outbound_mail._get_current_object())
-    monkeypatch.setattr(task_class, "delay", lambda self, mail_id: handed_over.append(mail_id))
-    monkeypatch.setattr(task_class, "apply_async", lambda self, args, **options: handed_over.append(args[0]))
-    return handed_over
+    """Mail ids handed to the broker for the send task, in order (recorded only)."""
+    return record_handoffs(monkeypatch)["outbox.send"]
 
 
 def queue(recipients, *, object_key="submission-event:1", kind="receipt", **kwargs):
@@ -357,11 +354,6 @@ def test_a_configuration_error_fails_at_once_instead_of_retrying(db, dispatched,
 
 def test_the_sweep_stops_quietly_when_the_broker_is_down(db, monkeypatch):
     rows = queue(["a@example.org", "b@example.org"])
-    task_class = type(tasks.send_outbound_mail._get_current_object())
-
-    def broker_down(self, mail_id):
-        raise ConnectionError("Redis is down")
-
-    monkeypatch.setattr(task_class, "delay", broker_down)
+    broker_refuses(monkeypatch)
     assert outbox_sweep() == {"uncertain": 0, "dispatched": 0}
     assert all(r.dispatched_at is None for r in OutboundMail.objects.filter(pk__in=[r.pk for r in rows]))

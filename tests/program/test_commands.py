@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from personal_site.permissions import ORGANIZERS_GROUP, is_organizer
+from personal_site.identity import ORGANIZERS_GROUP, is_organizer
 from program.models import CallForParticipation, Edition, ImportantDate, Session, Talk, Topic
 from program.models.dates import AOE_ZONE
 from speakers.models import Appearance, Person

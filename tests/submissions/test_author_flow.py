@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from personal_site.outbox.models import OutboundMail
+from outbox.models import OutboundMail
 from program.models import ImportantDate
 from submissions.models import PaperVersion, Submission
 

@@ -2,7 +2,7 @@
 import pytest
 from django.urls import reverse
 
-from personal_site.outbox.models import OutboundMail
+from outbox.models import OutboundMail
 from submissions.models import Submission
 from tests.support.celery_worker import wait_until
 

@@ -47,18 +47,12 @@ def _handoffs(request, monkeypatch):
 
     Without this, a test would publish ids that exist only in the test database to the development broker.
     """
-    handed = Handoffs(videos=[], mails=[])
     if "celery_worker_redis" in request.fixturenames:
-        return handed
-    from personal_site.outbox import tasks as outbox_tasks
-    from submissions.videos import tasks
+        return Handoffs(videos=[], mails=[])
+    from tests.support.handoffs import record_handoffs
 
-    def recorder(into):
-        return type("Recorder", (), {"delay": staticmethod(into.append)})
-
-    monkeypatch.setattr(tasks, "process_video", recorder(handed.videos))
-    monkeypatch.setattr(outbox_tasks, "send_outbound_mail", recorder(handed.mails))
-    return handed
+    recorded = record_handoffs(monkeypatch)
+    return Handoffs(videos=recorded["videos.process"], mails=recorded["outbox.send"])
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from submissions.videos.models import FinalPaper, TalkCaptions
-from submissions.videos.services.captions import CaptionsRejected, check_webvtt
+from talkmedia.models import FinalPaper, TalkCaptions
+from talkmedia.services.captions import CaptionsRejected, check_webvtt
 from tests.submissions.conftest import pdf_with_pages
 
 

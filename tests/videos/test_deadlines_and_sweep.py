@@ -8,11 +8,11 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from personal_site.permissions import talk_media_deadline
 from submissions.models import DeadlineExtension
-from submissions.videos.models import TalkVideo
-from submissions.videos.services.uploads import uploads_abort_stale
-from submissions.videos.tasks import sweep_videos
+from talkmedia.models import TalkVideo
+from talkmedia.rules import talk_media_deadline
+from talkmedia.services.uploads import uploads_abort_stale
+from talkmedia.tasks import sweep_videos
 
 
 def start(client, talk, fingerprint="f"):

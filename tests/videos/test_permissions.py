@@ -16,9 +16,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from submissions.videos.models import FinalPaper, SpeakerInvite, TalkCaptions, TalkVideo
-from submissions.videos.services.invites import invite_revoke
-from submissions.videos.services.publishing import paper_publish, video_publish
+from talkmedia.models import FinalPaper, SpeakerInvite, TalkCaptions, TalkVideo
+from talkmedia.services.invites import invite_revoke
+from talkmedia.services.publishing import paper_publish, video_publish
 from tests.submissions.conftest import pdf_with_pages
 
 VTT = b"WEBVTT\n\n00:00.000 --> 00:01.500\nHello and welcome.\n"
@@ -202,8 +202,8 @@ def test_personal_links(stocked):
 def test_organizer_pages(stocked, role):
     client = client_for(stocked, role)
     world = stocked["world"]
-    overview = client.get(reverse("videos:organizer", kwargs={"edition": world.edition.slug}))
-    action = client.post(reverse("videos:organizer-action", kwargs={"edition": world.edition.slug,
+    overview = client.get(reverse("organizer:media", kwargs={"edition": world.edition.slug}))
+    action = client.post(reverse("organizer:media-action", kwargs={"edition": world.edition.slug,
                                                                     "uid": stocked["talk"].uid}),
                          {"action": "publish-video", "video": stocked["ready"].pk})
     if role == "anonymous":

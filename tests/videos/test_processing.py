@@ -2,10 +2,10 @@
 import pytest
 from django.urls import reverse
 
-from personal_site.outbox.models import OutboundMail
-from submissions.videos.models import TalkVideo
-from submissions.videos.services import media, storage
-from submissions.videos.services.processing import processing_redispatch_stale, video_process, video_retry
+from outbox.models import OutboundMail
+from talkmedia.models import TalkVideo
+from talkmedia.services import media, storage
+from talkmedia.services.processing import processing_redispatch_stale, video_process, video_retry
 
 from . import flow
 from .media import big_mkv, long_mp4, not_a_video, small_mp4, small_webm, truncated

@@ -10,9 +10,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from personal_site.outbox.models import OutboundMail
-from submissions.videos.models import FinalPaper, SpeakerInvite, TalkCaptions, TalkVideo
-from submissions.videos.services.publishing import paper_publish, video_publish, video_unpublish
+from outbox.models import OutboundMail
+from talkmedia.models import FinalPaper, SpeakerInvite, TalkCaptions, TalkVideo
+from talkmedia.services.publishing import paper_publish, video_publish, video_unpublish
 from tests.submissions.conftest import pdf_with_pages
 
 VTT = b"WEBVTT\n\n00:00.000 --> 00:01.500\nHello.\n"
@@ -106,7 +106,7 @@ def test_organizer_overview_shows_who_is_missing_what(media_world):
     talk = media_world.research_talk
     organizer = Client()
     organizer.force_login(media_world.organizer)
-    url = reverse("videos:organizer", kwargs={"edition": media_world.edition.slug})
+    url = reverse("organizer:media", kwargs={"edition": media_world.edition.slug})
     page = organizer.get(url).content.decode()
     row = page[page.index(f'id="talk-{talk.pk}"'):]
     row = row[:row.index("</tr>")]
@@ -120,7 +120,7 @@ def test_organizer_overview_shows_who_is_missing_what(media_world):
     assert re.search(r"Publish<span class=\"visually-hidden\"> the video", row)
     assert re.search(r"Publish<span class=\"visually-hidden\"> the paper", row)
     # Consent comes from Person.publish_consent when the speakers app has it.
-    from submissions.videos.selectors import CONSENT_FIELD
+    from talkmedia.selectors import CONSENT_FIELD
 
     if CONSENT_FIELD:
         assert ": yes" in row or ": no" in row
@@ -132,7 +132,7 @@ def test_organizer_sends_and_revokes_an_upload_link(media_world):
     carole = talk.appearances.get(role="presenter").person
     organizer = Client()
     organizer.force_login(media_world.organizer)
-    action = reverse("videos:organizer-action", kwargs={"edition": media_world.edition.slug, "uid": talk.uid})
+    action = reverse("organizer:media-action", kwargs={"edition": media_world.edition.slug, "uid": talk.uid})
     assert organizer.post(action, {"action": "invite", "person": carole.pk}).status_code == 302
     invite = SpeakerInvite.objects.get()
     mail = OutboundMail.objects.get(kind="video_invite")

@@ -9,8 +9,8 @@ from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from submissions.videos.models import TalkVideo
-from submissions.videos.services.storage import stored_size
+from talkmedia.models import TalkVideo
+from talkmedia.services.storage import stored_size
 
 from .media import big_mkv, long_mp4, not_a_video
 
@@ -99,7 +99,7 @@ def test_upload_in_parts_converted_by_a_worker_published_and_played(
 
     organizer = Client()
     organizer.force_login(media_world.organizer)
-    publish = organizer.post(reverse("videos:organizer-action", kwargs={"edition": media_world.edition.slug,
+    publish = organizer.post(reverse("organizer:media-action", kwargs={"edition": media_world.edition.slug,
                                                                          "uid": talk.uid}),
                              {"action": "publish-video", "video": video.pk})
     assert publish.status_code == 302
@@ -227,6 +227,6 @@ def test_talk_and_overview_pages_are_accessible(page, site, backend, media_world
     assert serious() == []
     page.context.clear_cookies()
     sign_in(page, site, media_world.organizer)
-    page.goto(site.url + reverse("videos:organizer", kwargs={"edition": media_world.edition.slug}))
+    page.goto(site.url + reverse("organizer:media", kwargs={"edition": media_world.edition.slug}))
     assert serious() == []
     assert not problems, problems

@@ -2,8 +2,8 @@
 import pytest
 from django.urls import reverse
 
-from submissions.videos.models import TalkVideo
-from submissions.videos.services.uploads import part_plan, upload_limits
+from talkmedia.models import TalkVideo
+from talkmedia.services.uploads import part_plan, upload_limits
 
 from . import flow
 from .media import MIB, big_mkv, small_mp4

@@ -4,7 +4,7 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from personal_site.permissions import organizers_group
+from personal_site.identity import organizers_group
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from review.models import Reviewer
 from submissions.models import Submission
-from submissions.review.models import Reviewer
 from tests.submissions.conftest import pdf_with_pages
 from tests.submissions.test_author_flow import form_data, upload
 

@@ -4,12 +4,14 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from personal_site.outbox.models import OutboundMail
+from outbox.models import OutboundMail
 from program.models import ImportantDate
+from program.services.reminders import remind_event
+from review.services.decisions import decision_stage, decisions_release
 from speakers.models import Person
 from submissions.models import Submission
-from submissions.review.services.decisions import decision_stage, decisions_release
-from submissions.review.services.reminders import reminders_send
+from submissions.services.reminders import remind_drafts
+from talkmedia.services.reminders import remind_missing_videos
 
 pytestmark = pytest.mark.django_db
 
@@ -30,16 +32,16 @@ def test_drafts_are_reminded_once_before_the_deadline(review_world, make_author)
     draft.authors.create(order=2, name="Eli", email="eli@example.org")
     deadline = moment(w["edition"], "submission_deadline")
 
-    assert reminders_send(now=deadline - datetime.timedelta(days=10))["drafts"] == 0  # too early
-    assert reminders_send(now=deadline - datetime.timedelta(days=2))["drafts"] == 2
-    assert reminders_send(now=deadline - datetime.timedelta(days=1))["drafts"] == 2  # same rows, nothing new
+    assert remind_drafts(now=deadline - datetime.timedelta(days=10)) == 0  # too early
+    assert remind_drafts(now=deadline - datetime.timedelta(days=2)) == 2
+    assert remind_drafts(now=deadline - datetime.timedelta(days=1)) == 2  # same rows, nothing new
     assert recipients("reminder-draft") == ["dora@example.org", "eli@example.org"]  # submitted papers: none
     assert "is NOT submitted yet" in OutboundMail.objects.filter(kind="reminder-draft").first().body
-    assert reminders_send(now=deadline + datetime.timedelta(seconds=1))["drafts"] == 0  # too late
+    assert remind_drafts(now=deadline + datetime.timedelta(seconds=1)) == 0  # too late
 
 
 def test_accepted_authors_without_a_ready_video_are_reminded_once(review_world):
-    from submissions.videos.models import TalkVideo
+    from talkmedia.models import TalkVideo
 
     w = review_world
     for paper in (w["alpha"], w["gamma"]):
@@ -50,8 +52,8 @@ def test_accepted_authors_without_a_ready_video_are_reminded_once(review_world):
                              fingerprint="x", backend="local", part_size=1, part_count=1, started_at=now,
                              last_activity_at=now)
     video_deadline = moment(w["edition"], "video_deadline")
-    reminders_send(now=video_deadline - datetime.timedelta(days=1))
-    reminders_send(now=video_deadline - datetime.timedelta(hours=1))
+    remind_missing_videos(now=video_deadline - datetime.timedelta(days=1))
+    remind_missing_videos(now=video_deadline - datetime.timedelta(hours=1))
     assert recipients("reminder-video") == ["ann@example.org", "bob@example.org"]  # gamma's video is ready
 
 
@@ -61,8 +63,8 @@ def test_presenters_and_chairs_with_an_address_are_reminded_the_day_before(revie
     Person.objects.filter(slug="bilge-acun").update(email="bilge@example.org")
     Person.objects.filter(slug="samuel-hsia").update(email="samuel@example.org")  # chair and presenter
     event = moment(w["edition"], "event")
-    reminders_send(now=event - datetime.timedelta(days=2))
+    remind_event(now=event - datetime.timedelta(days=2))
     assert recipients("reminder-event") == []
-    reminders_send(now=event - datetime.timedelta(hours=20))
-    reminders_send(now=event - datetime.timedelta(hours=2))
+    remind_event(now=event - datetime.timedelta(hours=20))
+    remind_event(now=event - datetime.timedelta(hours=2))
     assert recipients("reminder-event") == ["bilge@example.org", "samuel@example.org"]

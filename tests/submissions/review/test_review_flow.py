@@ -2,18 +2,18 @@
 import pytest
 from django.urls import reverse
 
-from personal_site.outbox.models import OutboundMail
+from outbox.models import OutboundMail
 from program.models import Talk
+from review.models import Assignment, Conflict, Decision, Review, Reviewer
 from speakers.models import Appearance, Person
 from submissions.models import Submission
-from submissions.review.models import Assignment, Conflict, Decision, Review, Reviewer
 
 pytestmark = pytest.mark.django_db
 
 
 def test_invitation_is_accepted_only_by_the_invited_verified_address(client, open_edition, organizer, make_author):
     client.force_login(organizer)
-    url = reverse("review:reviewers", args=[open_edition.slug])
+    url = reverse("organizer:reviewers", args=[open_edition.slug])
     response = client.post(url, {"invite-name": "Rita Reviewer", "invite-email": "Rita@Example.org",
                                  "invite-submit": "1"})
     assert response.status_code == 302
@@ -32,7 +32,7 @@ def test_assign_review_decide_release_exactly_once(client, review_world):
     w = review_world
     alpha, gamma, edition = w["alpha"], w["gamma"], w["edition"]
     client.force_login(w["organizer"])
-    paper_url = reverse("review:organizer-paper", args=[edition.slug, alpha.pk])
+    paper_url = reverse("organizer:paper", args=[edition.slug, alpha.pk])
     client.post(paper_url, {"assign-reviewers": [w["reviewers"]["rita"].pk], "assign-submit": "1"})
     assert Assignment.objects.filter(submission=alpha, reviewer__user=w["rita"]).exists()
 
@@ -46,23 +46,23 @@ def test_assign_review_decide_release_exactly_once(client, review_world):
     assert Review.objects.get().score == 2
 
     client.force_login(w["organizer"])
-    table = client.get(reverse("review:table", args=[edition.slug])).content.decode()
+    table = client.get(reverse("organizer:table", args=[edition.slug])).content.decode()
     assert "Alpha Embeddings" in table and "1/1" in table and "2.00" in table
     client.post(paper_url, {"decision-outcome": "accept", "decision-program_order": "1", "decision-stage": "1"})
-    client.post(reverse("review:organizer-paper", args=[edition.slug, gamma.pk]),
+    client.post(reverse("organizer:paper", args=[edition.slug, gamma.pk]),
                 {"decision-outcome": "reject", "decision-program_order": "0", "decision-stage": "1"})
     assert Decision.objects.filter(released_at__isnull=True).count() == 2
 
-    preview = client.get(reverse("review:preview", args=[edition.slug, alpha.pk])).content.decode()
+    preview = client.get(reverse("organizer:preview", args=[edition.slug, alpha.pk])).content.decode()
     assert "accepted" in preview and "Clear and useful." in preview and "bob@example.org" in preview
     assert "Rita" not in preview  # authors never learn who reviewed
 
-    response = client.post(reverse("review:release", args=[edition.slug]), follow=True)
+    response = client.post(reverse("organizer:release", args=[edition.slug]), follow=True)
     assert "2 decision(s) released; 4 mail(s) queued" in response.content.decode()
     decision_mails = OutboundMail.objects.filter(kind="decision")
     assert sorted(decision_mails.values_list("recipient", flat=True)) == [
         "ann@example.org", "bob@example.org", "carol@example.org", "gwen@example.org"]
-    again = client.post(reverse("review:release", args=[edition.slug]), follow=True).content.decode()
+    again = client.post(reverse("organizer:release", args=[edition.slug]), follow=True).content.decode()
     assert "Nothing new to release: every decision mail was already sent (4 mail(s))." in again
     assert OutboundMail.objects.filter(kind="decision").count() == 4
 
@@ -76,7 +76,7 @@ def test_assign_review_decide_release_exactly_once(client, review_world):
 
 
 def test_withdrawing_an_accepted_paper_takes_its_talk_off_the_program(client, review_world):
-    from submissions.review.services.decisions import decision_stage, decisions_release
+    from review.services.decisions import decision_stage, decisions_release
 
     w = review_world
     decision_stage(submission=w["alpha"], outcome=Decision.Outcome.ACCEPT, by=w["organizer"])
@@ -92,7 +92,7 @@ def test_conflicted_reviewer_is_never_assigned(client, review_world):
     w = review_world
     Conflict.objects.create(submission=w["alpha"], reviewer=w["reviewers"]["colin"], declared_by="author")
     client.force_login(w["organizer"])
-    response = client.post(reverse("review:reviewers", args=[w["edition"].slug]), {
+    response = client.post(reverse("organizer:reviewers", args=[w["edition"].slug]), {
         "bulk-submissions": [w["alpha"].pk, w["gamma"].pk],
         "bulk-reviewers": [w["reviewers"]["colin"].pk], "bulk-submit": "1"}, follow=True)
     page = response.content.decode()
@@ -101,7 +101,7 @@ def test_conflicted_reviewer_is_never_assigned(client, review_world):
 
 
 def test_an_author_cannot_be_assigned_their_own_paper(review_world):
-    from submissions.review.services.reviewers import assignment_create
+    from review.services.reviewers import assignment_create
     from submissions.services.errors import SubmissionError
 
     w = review_world
@@ -136,12 +136,12 @@ def test_reviewer_declares_a_conflict_and_loses_the_assignment(client, review_wo
 def test_decision_template_is_edited_and_checked(client, review_world):
     w = review_world
     client.force_login(w["organizer"])
-    url = reverse("review:template", args=[w["edition"].slug, "accept"])
+    url = reverse("organizer:template", args=[w["edition"].slug, "accept"])
     bad = client.post(url, {"subject": "Accepted: {titel}", "body": "Hi {authors}"})
     assert bad.status_code == 200 and "Unknown placeholder {titel}" in bad.content.decode()
     good = client.post(url, {"subject": "Accepted: {title}", "body": "Dear {authors}, upload by {video_deadline}."})
     assert good.status_code == 302
-    from submissions.review.services.decisions import decision_preview, decision_stage
+    from review.services.decisions import decision_preview, decision_stage
 
     decision_stage(submission=w["alpha"], outcome="accept", by=w["organizer"])
     preview = decision_preview(submission=w["alpha"])
@@ -150,7 +150,7 @@ def test_decision_template_is_edited_and_checked(client, review_world):
 
 
 def test_presenter_completes_profile_through_the_mailed_link(client, review_world):
-    from submissions.review.services.decisions import decision_stage, decisions_release
+    from review.services.decisions import decision_stage, decisions_release
 
     w = review_world
     decision_stage(submission=w["alpha"], outcome="accept", by=w["organizer"])
@@ -183,12 +183,12 @@ def test_organizer_table_filters_csv_and_zip(client, review_world):
 
     w = review_world
     client.force_login(w["organizer"])
-    table = client.get(reverse("review:table", args=[w["edition"].slug]) + "?q=gamma").content.decode()
+    table = client.get(reverse("organizer:table", args=[w["edition"].slug]) + "?q=gamma").content.decode()
     assert "Gamma Caches" in table and "Alpha Embeddings" not in table
-    rows = list(csv.reader(io.StringIO(client.get(reverse("review:csv", args=[w["edition"].slug]))
+    rows = list(csv.reader(io.StringIO(client.get(reverse("organizer:csv", args=[w["edition"].slug]))
                                       .content.decode())))
     assert [r[1] for r in rows[1:]] == ["Alpha Embeddings", "Gamma Caches"]
-    response = client.get(reverse("review:zip", args=[w["edition"].slug]))
+    response = client.get(reverse("organizer:zip", args=[w["edition"].slug]))
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     names = sorted(archive.namelist())
     assert names == [f"paper-{w['alpha'].pk}-alpha-embeddings.pdf", f"paper-{w['gamma'].pk}-gamma-caches.pdf"]

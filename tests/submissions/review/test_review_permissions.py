@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from django.urls import reverse
 
-from submissions.review.models import Assignment, Conflict, Decision
+from review.models import Assignment, Conflict, Decision
 
 pytestmark = pytest.mark.django_db
 
@@ -30,13 +30,13 @@ def world(review_world):
     Decision.objects.create(submission=w["alpha"], outcome="accept")
     slug, pk = w["edition"].slug, w["alpha"].pk
     w["organizer_urls"] = [
-        reverse("review:editions"), reverse("review:outbox"), reverse("review:table", args=[slug]),
-        reverse("review:csv", args=[slug]), reverse("review:zip", args=[slug]),
-        reverse("review:organizer-paper", args=[slug, pk]), reverse("review:reviewers", args=[slug]),
-        reverse("review:decisions", args=[slug]), reverse("review:preview", args=[slug, pk]),
-        reverse("review:template", args=[slug, "accept"]),
+        reverse("organizer:editions"), reverse("organizer:outbox"), reverse("organizer:table", args=[slug]),
+        reverse("organizer:csv", args=[slug]), reverse("organizer:zip", args=[slug]),
+        reverse("organizer:paper", args=[slug, pk]), reverse("organizer:reviewers", args=[slug]),
+        reverse("organizer:decisions", args=[slug]), reverse("organizer:preview", args=[slug, pk]),
+        reverse("organizer:template", args=[slug, "accept"]),
     ]
-    w["organizer_posts"] = [reverse("review:release", args=[slug]), reverse("review:outbox-resend", args=[1])]
+    w["organizer_posts"] = [reverse("organizer:release", args=[slug]), reverse("organizer:outbox-resend", args=[1])]
     w["alpha_review_urls"] = [reverse("review:paper", args=[pk]), reverse("review:paper-pdf", args=[pk])]
     return w
 
@@ -67,9 +67,9 @@ def test_organizer_sees_everything(client, world):
     for url in world["organizer_urls"]:
         response = client.get(url)
         assert response.status_code == 200, url
-    table = content(client.get(reverse("review:table", args=[world["edition"].slug])))
+    table = content(client.get(reverse("organizer:table", args=[world["edition"].slug])))
     assert "Alpha Embeddings" in table and "Ann" in table and "Gamma Caches" in table
-    paper = content(client.get(reverse("review:organizer-paper", args=[world["edition"].slug, world["alpha"].pk])))
+    paper = content(client.get(reverse("organizer:paper", args=[world["edition"].slug, world["alpha"].pk])))
     assert "ann@example.org" in paper and "Rita" in paper and "Colin (the reviewer)" in paper
 
 
@@ -96,7 +96,7 @@ def test_assigned_reviewer_sees_the_paper_and_authors_only_in_single_blind(clien
 
 
 def test_reviewer_never_sees_reviewer_names_or_other_reviews(client, world):
-    from submissions.review.models import Review
+    from review.models import Review
 
     Review.objects.create(assignment=Assignment.objects.get(reviewer__user=world["rita"]), score=2, confidence=2,
                           comments_for_authors="Fine", comments_for_organizers="Secret note for organizers")
@@ -127,13 +127,13 @@ def test_conflicted_reviewer_assigned_before_the_conflict_loses_access(client, w
 
 
 def test_authors_never_learn_who_reviewed(client, world):
-    from submissions.review.models import Review
-    from submissions.review.services.decisions import decisions_release
+    from review.models import Review
+    from review.services.decisions import decisions_release
 
     Review.objects.create(assignment=Assignment.objects.get(reviewer__user=world["rita"]), score=2, confidence=2,
                           comments_for_authors="Solid work.", comments_for_organizers="Rita's private note")
     decisions_release(edition=world["edition"], by=world["organizer"])
-    from personal_site.outbox.models import OutboundMail
+    from outbox.models import OutboundMail
 
     for mail in OutboundMail.objects.filter(kind="decision"):
         assert "Solid work." in mail.body and "Rita" not in mail.body and "private note" not in mail.body
@@ -144,6 +144,6 @@ def test_authors_never_learn_who_reviewed(client, world):
 
 def test_zip_is_for_organizers_and_holds_every_submitted_paper(client, world):
     client.force_login(world["organizer"])
-    response = client.get(reverse("review:zip", args=[world["edition"].slug]))
+    response = client.get(reverse("organizer:zip", args=[world["edition"].slug]))
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     assert len(archive.namelist()) == 2

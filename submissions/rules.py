@@ -1,0 +1,40 @@
+"""Who may do what with a paper: its authors, before the deadline that applies to it.
+
+Authors of a submission are its contact account and every account holding a *verified* email
+address listed among its authors: co-authors need no account until they want one, and an
+unverified address never opens a paper. Time limits come from ``submissions/deadlines.py``.
+"""
+import datetime
+
+from personal_site.identity import is_organizer, verified_emails
+
+from .deadlines import deadline_for, is_open
+
+
+def is_author(user, submission) -> bool:
+    if not user.is_authenticated:
+        return False
+    if submission.contact_id == user.pk:
+        return True
+    emails = verified_emails(user)
+    return bool(emails) and any(a.email.lower() in emails for a in submission.authors.all())
+
+
+def can_view_submission(user, submission) -> bool:
+    return is_author(user, submission) or is_organizer(user)
+
+
+def can_change_submission(user, submission, *, at: datetime.datetime) -> bool:
+    """Edit details or replace the PDF: an author, before the deadline that applies to the paper."""
+    return (
+        is_author(user, submission)
+        and not submission.is_withdrawn
+        and is_open(deadline_for(submission.edition, submission=submission), at=at)
+    )
+
+
+def can_withdraw_submission(user, submission) -> bool:
+    """Any author may withdraw, at any time, a paper that is not withdrawn yet."""
+    return is_author(user, submission) and not submission.is_withdrawn
+
+

@@ -1,0 +1,24 @@
+"""What the papers app tells other apps, so that it never imports them (see docs/architecture.md).
+
+The review app answers and listens here; a site without it still has working paper pages.
+
+- ``conflict_candidates(edition)``: receivers return who the authors may declare a conflict of
+  interest with on the paper form (a queryset, ordered), or None.
+- ``declared_conflicts(submission)``: receivers return the candidates the authors chose last time.
+- ``conflicts_declared(submission, chosen)``: the authors saved the paper form with these choices.
+- ``submission_withdrawn(submission)``: sent inside the withdrawal's transaction.
+"""
+from django.dispatch import Signal
+
+conflict_candidates = Signal()
+declared_conflicts = Signal()
+conflicts_declared = Signal()
+submission_withdrawn = Signal()
+
+
+def first_answer(signal: Signal, **kwargs):
+    """The first receiver's non-None answer, or None when no app answers."""
+    for _receiver, answer in signal.send(sender=None, **kwargs):
+        if answer is not None:
+            return answer
+    return None

@@ -1,0 +1,325 @@
+"""Upload sessions of talk videos: start or resume, sign parts, complete, abort, and the sweep of stale ones.
+
+The server decides everything that matters: the storage key (never the file name), the part size and
+count (from the declared size, within VIDEO_MAX_BYTES and VIDEO_MAX_PARTS), which part numbers it
+signs and how many signatures one upload may use, and at completion that every part is stored with
+the expected size and the ETag the browser saw, so the total is exactly the declared size.
+
+An interrupted upload resumes when a speaker of the talk chooses the same file again (same size,
+modification time and sampled content hash): the parts already stored are listed and not sent again.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime
+import hashlib
+import logging
+import math
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from submissions.deadlines import closed_message
+from talkmedia.rules import can_finish_video_upload, can_upload_talk_media, speaks_for_talk, talk_media_deadline
+
+from ..models import TalkVideo, unique_key
+from .processing import dispatch_processing_on_commit
+from .storage import StoredPart, backend_for, clean_etag
+
+log = logging.getLogger(__name__)
+State = TalkVideo.State
+
+CONTENT_TYPES = {"mp4": "video/mp4", "mov": "video/quicktime", "mkv": "video/x-matroska", "webm": "video/webm"}
+MIB = 1024 * 1024
+SIGN_BATCH = 100  # part URLs per request
+SIGN_BUDGET_PER_PART = 4  # signatures an upload may use per part (retries, expired URLs)
+SIGN_BUDGET_EXTRA = 50
+
+
+class UploadError(Exception):
+    """A request the upload services refuse; ``str(error)`` is shown to the speaker as it is."""
+
+    status = 400
+
+    def as_json(self) -> dict:
+        return {"error": str(self)}
+
+
+class UploadClosed(UploadError):
+    status = 403
+
+
+class StorageUnavailable(UploadError):
+    status = 503
+
+
+@contextlib.contextmanager
+def storage_errors(doing: str):
+    """An S3 error becomes an answer the speaker can act on (try again), and a log line for us."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except (BotoCoreError, ClientError) as error:
+        log.warning("videos: storage error while %s: %s", doing, error)
+        raise StorageUnavailable(f"The storage did not answer as expected while {doing}; please try again in a "
+                                 "moment (the parts already sent are kept).") from error
+
+
+class PartsMissing(UploadError):
+    """Completion asked for while parts are missing or differ: the browser sends these again."""
+
+    status = 409
+
+    def __init__(self, message: str, parts: list[int]):
+        super().__init__(message)
+        self.parts = parts
+
+    def as_json(self) -> dict:
+        return {"error": str(self), "missing": self.parts}
+
+
+@dataclass(frozen=True)
+class Uploader:
+    """Who is uploading: a signed-in speaker, or an invited speaker holding a personal link."""
+
+    user: object
+    invite: object = None
+
+    @property
+    def email(self) -> str:
+        if self.invite is not None:
+            return self.invite.email
+        return getattr(self.user, "email", "") or ""
+
+    @property
+    def account(self):
+        return self.user if getattr(self.user, "is_authenticated", False) else None
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    max_bytes: int
+    containers: tuple[str, ...]
+    part_bytes: int
+    max_parts: int
+    concurrency: int
+
+    @property
+    def accept(self) -> str:
+        """For the file input's accept attribute."""
+        return ",".join([*(f".{c}" for c in self.containers), *(CONTENT_TYPES[c] for c in self.containers)])
+
+    @property
+    def containers_label(self) -> str:
+        names = [c.upper() if c != "webm" else "WebM" for c in self.containers]
+        return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+
+
+def upload_limits() -> UploadLimits:
+    return UploadLimits(
+        max_bytes=settings.VIDEO_MAX_BYTES, containers=tuple(settings.VIDEO_CONTAINERS),
+        part_bytes=settings.VIDEO_PART_BYTES, max_parts=settings.VIDEO_MAX_PARTS,
+        concurrency=settings.VIDEO_UPLOAD_CONCURRENCY,
+    )
+
+
+def part_plan(size: int, limits: UploadLimits | None = None) -> tuple[int, int]:
+    """Part size and count for ``size`` bytes: the configured part size, larger if needed to stay within the count."""
+    limits = limits or upload_limits()
+    smallest = math.ceil(size / limits.max_parts / MIB) * MIB
+    part_size = max(limits.part_bytes, smallest)
+    return part_size, max(1, math.ceil(size / part_size))
+
+
+def part_size_of(video: TalkVideo, number: int) -> int:
+    if number < video.part_count:
+        return video.part_size
+    return video.declared_size - video.part_size * (video.part_count - 1)
+
+
+def container_of(file_name: str) -> str | None:
+    extension = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
+    return extension if extension in settings.VIDEO_CONTAINERS else None
+
+
+def fingerprint_of(*, size: int, client_fingerprint: str) -> str:
+    return hashlib.sha256(f"{size}:{client_fingerprint}".encode()).hexdigest()
+
+
+def _size_label(size: int) -> str:
+    return f"{size / 1024**3:.1f} GB" if size >= 1024**3 else f"{size / MIB:.0f} MB"
+
+
+def _refusal(talk, uploader: Uploader, what: str = "Uploads") -> UploadClosed:
+    if not speaks_for_talk(uploader.user, talk, invite=uploader.invite):
+        return UploadClosed("Only the talk's speakers can upload its video.")
+    return UploadClosed(closed_message(talk_media_deadline(talk), what))
+
+
+@dataclass
+class UploadSession:
+    video: TalkVideo
+    stored: list[StoredPart]
+    resumed: bool
+
+
+def video_upload_start(
+    *, talk, uploader: Uploader, file_name: str, size: int, content_type: str, client_fingerprint: str,
+    at: datetime.datetime,
+) -> UploadSession:
+    """Start an upload, or resume the talk's unfinished upload of the same file; say which parts are stored."""
+    limits = upload_limits()
+    if size <= 0:
+        raise UploadError("The file is empty.")
+    if size > limits.max_bytes:
+        raise UploadError(f"The file is {_size_label(size)}; the limit is {_size_label(limits.max_bytes)}.")
+    container = container_of(file_name)
+    if container is None:
+        raise UploadError(f"Only {limits.containers_label} videos are accepted; “{file_name[:100]}” is not one.")
+    fingerprint = fingerprint_of(size=size, client_fingerprint=client_fingerprint[:500])
+    with transaction.atomic():
+        existing = TalkVideo.objects.select_for_update().filter(talk=talk, state=State.UPLOADING).first()
+        replaced_because = "Another file was chosen before this upload finished."
+        if existing is not None and existing.fingerprint == fingerprint:
+            if not can_finish_video_upload(uploader.user, existing, at=at, invite=uploader.invite):
+                raise _refusal(talk, uploader)
+            backend = backend_for(existing)
+            with storage_errors("looking for the unfinished upload"):
+                exists = backend.upload_exists(existing)
+                stored = backend.list_parts(existing) if exists else []
+            if exists:
+                existing.last_activity_at = at
+                existing.save(update_fields=["last_activity_at"])
+                log.info("videos: upload %s of talk %s resumed", existing.pk, talk.pk)
+                return UploadSession(video=existing, stored=stored, resumed=True)
+            replaced_because = "The unfinished upload had expired at the storage; it was started again."
+        if not can_upload_talk_media(uploader.user, talk, at=at, invite=uploader.invite):
+            raise _refusal(talk, uploader)
+        if existing is not None:
+            _abandon(existing, replaced_because)
+        backend = backend_for()
+        part_size, part_count = part_plan(size, limits)
+        key = unique_key("videos", talk, container)
+        with storage_errors("starting the upload"):
+            upload_id = backend.create(key=key, content_type=CONTENT_TYPES[container])
+        try:
+            with transaction.atomic():
+                video = TalkVideo.objects.create(
+                    talk=talk, uploaded_by=uploader.account, invite=uploader.invite, uploader_email=uploader.email,
+                    file_name=file_name[:255], declared_size=size, declared_type=content_type[:100],
+                    container=container, fingerprint=fingerprint, backend=backend.name, upload_id=upload_id,
+                    original=key, part_size=part_size, part_count=part_count, started_at=at, last_activity_at=at,
+                )
+        except IntegrityError:
+            raise UploadError("Another upload for this talk started at the same moment; reload the page.") from None
+    log.info("videos: upload %s of talk %s started (%s bytes, %s parts of %s, %s)", video.pk, talk.pk, size,
+             part_count, part_size, backend.name)
+    return UploadSession(video=video, stored=[], resumed=False)
+
+
+def _finishable(video: TalkVideo, uploader: Uploader, at) -> None:
+    if video.state != State.UPLOADING:
+        raise UploadError(f"This upload is over ({video.get_state_display().lower()}); choose the file again.")
+    if not can_finish_video_upload(uploader.user, video, at=at, invite=uploader.invite):
+        raise _refusal(video.talk, uploader)
+
+
+def video_upload_sign(*, video: TalkVideo, numbers: list[int], uploader: Uploader, at) -> dict[int, str]:
+    """Presigned (or application) URLs for these part numbers, within the upload's part count and budget."""
+    _finishable(video, uploader, at)
+    wanted = sorted(set(numbers))
+    if not wanted or len(wanted) > SIGN_BATCH:
+        raise UploadError(f"Ask for 1 to {SIGN_BATCH} parts at a time.")
+    if wanted[0] < 1 or wanted[-1] > video.part_count:
+        raise UploadError(f"This upload has parts 1 to {video.part_count}.")
+    budget = video.part_count * SIGN_BUDGET_PER_PART + SIGN_BUDGET_EXTRA
+    updated = TalkVideo.objects.filter(pk=video.pk, parts_signed__lte=budget - len(wanted)).update(
+        parts_signed=F("parts_signed") + len(wanted), last_activity_at=at,
+    )
+    if not updated:
+        raise UploadError("This upload used up its signatures; please start it again.")
+    backend = backend_for(video)
+    return {n: backend.part_url(video, number=n, size=part_size_of(video, n)) for n in wanted}
+
+
+def video_upload_complete(*, video: TalkVideo, client_parts: dict[int, str], uploader: Uploader, at) -> TalkVideo:
+    """Check every part (present, right size, the ETag the browser saw), complete, and hand over to processing."""
+    with transaction.atomic():
+        video = TalkVideo.objects.select_for_update().select_related("talk__session__edition").get(pk=video.pk)
+        if video.state != State.UPLOADING and video.uploaded_at is not None:
+            return video  # completed already (a repeated request)
+        _finishable(video, uploader, at)
+        backend = backend_for(video)
+        with storage_errors("checking the parts"):
+            stored = {p.number: p for p in backend.list_parts(video)}
+        missing = [n for n in range(1, video.part_count + 1) if n not in stored]
+        if missing:
+            raise PartsMissing(f"{len(missing)} part(s) are not stored yet.", missing)
+        wrong = [n for n, p in stored.items() if n <= video.part_count and p.size != part_size_of(video, n)]
+        unconfirmed = [n for n in range(1, video.part_count + 1) if clean_etag(client_parts.get(n)) != stored[n].etag]
+        if wrong or unconfirmed:
+            raise PartsMissing("Some parts differ from what was sent; they will be sent again.",
+                               sorted(set(wrong) | set(unconfirmed)))
+        parts = [stored[n] for n in range(1, video.part_count + 1)]
+        total = sum(p.size for p in parts)
+        if total != video.declared_size:  # cannot happen after the checks above; never let it through
+            raise UploadError(f"The parts add up to {total} bytes, not {video.declared_size}.")
+        with storage_errors("assembling the parts"):
+            backend.complete(video, parts)
+        video.state, video.uploaded_at, video.last_activity_at = State.PROCESSING, at, at
+        video.save(update_fields=["state", "uploaded_at", "last_activity_at"])
+        dispatch_processing_on_commit(video.pk)
+    log.info("videos: upload %s of talk %s complete (%s bytes in %s parts)", video.pk, video.talk_id, total, len(parts))
+    return video
+
+
+def _abandon(video: TalkVideo, reason: str) -> None:
+    try:
+        backend_for(video).abort(video)
+    except Exception:  # noqa: BLE001 - the bucket's lifecycle rule removes what is left
+        log.warning("videos: could not abort upload %s", video.pk, exc_info=True)
+    video.state, video.reason = State.ABANDONED, reason
+    video.save(update_fields=["state", "reason"])
+
+
+def video_upload_abort(*, video: TalkVideo, uploader: Uploader, at) -> TalkVideo:
+    """The speaker cancels an unfinished upload: its parts are discarded."""
+    if not speaks_for_talk(uploader.user, video.talk, invite=uploader.invite):
+        raise UploadClosed("Only the talk's speakers can cancel its upload.")
+    with transaction.atomic():
+        video = TalkVideo.objects.select_for_update().get(pk=video.pk)
+        if video.state != State.UPLOADING:
+            return video
+        _abandon(video, "Cancelled by the speaker.")
+    return video
+
+
+def uploads_abort_stale(*, now: datetime.datetime | None = None) -> int:
+    """Abort uploads left unfinished past their finishing window, or idle for VIDEO_UPLOAD_IDLE_HOURS."""
+    now = now or timezone.now()
+    idle_since = now - datetime.timedelta(hours=settings.VIDEO_UPLOAD_IDLE_HOURS)
+    window = datetime.timedelta(hours=settings.VIDEO_UPLOAD_FINISH_HOURS)
+    grace = datetime.timedelta(seconds=settings.DEADLINE_GRACE_SECONDS)
+    aborted = 0
+    uploading = TalkVideo.objects.filter(state=State.UPLOADING).select_related("talk__session__edition",
+                                                                                "talk__submission")
+    for video in uploading:
+        if video.last_activity_at < idle_since:
+            reason = (f"Nothing was sent for {settings.VIDEO_UPLOAD_IDLE_HOURS} hours; "
+                      "the unfinished upload was discarded.")
+        else:
+            deadline = talk_media_deadline(video.talk)
+            if deadline is not None and now <= deadline.moment + grace + window:
+                continue
+            reason = "The upload was not finished in time after the deadline; its parts were discarded."
+        with transaction.atomic():
+            locked = TalkVideo.objects.select_for_update().get(pk=video.pk)
+            if locked.state == State.UPLOADING:
+                _abandon(locked, reason)
+                aborted += 1
+                log.info("videos: upload %s aborted: %s", video.pk, reason)
+    return aborted
