@@ -5,7 +5,7 @@ from django.utils.html import format_html
 
 from .models import InboundMessage
 from .parsing import header_block
-from .processing import inbound_reprocess
+from .upkeep import inbound_reprocess
 
 
 @admin.register(InboundMessage)

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from program.models import Edition
-from submissions.models import PaperVersion
+from submissions.models import PaperVersion, Submission
 from submissions.pdfcheck import check_pdf
-from submissions.services.authoring import AuthorData, CheckedPdf, PaperDetails
+from submissions.services.authoring import AuthorData, CheckedPdf, PaperDetails, submission_create
 
 from . import messages
+from .accounts import account_for_address
+from .models import InboundMessage
 from .parsing import Attachment, ParsedMessage
 
 # Reply and forward markers, list-style [tags], and the subjects of our own answers (a reply to them
@@ -84,3 +86,13 @@ def paper_details(parsed: ParsedMessage, pdf: CheckedPdf) -> PaperDetails:
 def emailed_paper(parsed: ParsedMessage, *, edition: Edition) -> EmailedPaper:
     pdf = checked_pdf(attached_pdf(parsed), edition=edition)
     return EmailedPaper(details=paper_details(parsed, pdf), pdf=pdf)
+
+
+def submission_from_email(inbound: InboundMessage, paper: EmailedPaper) -> Submission:
+    """The submission, through the same service as the web form, judged at the message's arrival."""
+    user = account_for_address(email=inbound.from_address, name=inbound.from_name)
+    result = submission_create(edition=inbound.edition, user=user, details=paper.details, pdf=paper.pdf, submit=True,
+                               at=inbound.received_at)
+    return result.submission
+
+

@@ -23,31 +23,30 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from intake.models import InboundMessage
 from outbox.models import OutboundMail
 from outbox.services import mail_mark_bounced
-from personal_site import durable
 from program.models import Edition
 from submissions.deadlines import SUBMISSION, closed_message, deadline_for, is_open
 from submissions.models import Submission, SubmissionEvent
-from submissions.services.authoring import submission_create, submission_update
+from submissions.services.authoring import submission_update
 from submissions.services.errors import SubmissionError
 
 from . import answers, messages
 from .accounts import account_for_address
-from .paper import EmailedPaper, PaperProblem, attached_pdf, checked_pdf, emailed_paper
+from .confirmation import pending_confirm
+from .paper import EmailedPaper, PaperProblem, attached_pdf, checked_pdf, emailed_paper, submission_from_email
 from .parsing import NotAnEmail, ParsedMessage, parse_headers_only, parse_message
 from .routing import edition_for
-from .storing import PROCESS_TASK, dispatch_on_commit
-from .verification import confirm_key_hash, dmarc_result, new_confirm_key, our_mail_domain, replied_mail
+from .storing import read_raw
+from .verification import dmarc_result, new_confirm_key, our_mail_domain, replied_mail
 
 log = logging.getLogger(__name__)
 Status = InboundMessage.Status
 Verification = InboundMessage.Verification
-OPEN_STATES = (Status.RECEIVED, Status.PENDING, Status.ACCEPTED)
 
 
 @dataclass
@@ -68,11 +67,6 @@ def _refused(reason: str, edition: Edition | None = None, note: str = "") -> Out
     return Outcome(Status.REFUSED, error=reason, edition=edition, note=note)
 
 
-def _read_raw(inbound: InboundMessage) -> bytes:
-    with inbound.raw.open("rb") as stored:
-        return stored.read()
-
-
 # --- deciding (no writes) -------------------------------------------------------------------------
 
 
@@ -83,7 +77,7 @@ def _decide(inbound: InboundMessage) -> Outcome:
         if earlier is not None:
             return Outcome(Status.DUPLICATE, duplicate_of=earlier,
                            error=f"Same Message-ID as message #{earlier.pk}; not processed or answered again.")
-    raw = _read_raw(inbound)
+    raw = read_raw(inbound)
     if inbound.truncated:
         parsed = parse_headers_only(raw)
         return _silence(parsed, inbound, raw) or _refused(
@@ -292,124 +286,10 @@ def _act(inbound: InboundMessage, outcome: Outcome) -> None:
                                    submit=False, at=inbound.received_at)
         inbound.submission, inbound.verified_by, inbound.verified_at = change.submission, outcome.verified_by, now
     elif outcome.status == Status.ACCEPTED:
-        inbound.submission = _create(inbound, outcome.paper)
+        inbound.submission = submission_from_email(inbound, outcome.paper)
         inbound.verified_by, inbound.verified_at = outcome.verified_by, now
     elif outcome.status == Status.PENDING:
         key, inbound.confirm_key_hash = new_confirm_key()
         inbound.expires_at = now + datetime.timedelta(days=settings.INTAKE_PENDING_DAYS)
         deadline = deadline_for(inbound.edition, SUBMISSION, author_emails=(inbound.from_address,))
         answers.confirmation_queue(inbound=inbound, key=key, title=outcome.paper.details.title, deadline=deadline)
-
-
-def _create(inbound: InboundMessage, paper: EmailedPaper) -> Submission:
-    """The submission, through the same service as the web form, judged at the message's arrival."""
-    user = account_for_address(email=inbound.from_address, name=inbound.from_name)
-    result = submission_create(edition=inbound.edition, user=user, details=paper.details, pdf=paper.pdf, submit=True,
-                               at=inbound.received_at)
-    return result.submission
-
-
-# --- confirming a pending paper ---------------------------------------------------------------------
-
-
-@dataclass
-class Confirmation:
-    inbound: InboundMessage | None
-    submission: Submission | None = None
-    problem: str = ""
-
-
-def pending_for_key(key: str) -> InboundMessage | None:
-    if not key:
-        return None
-    return (InboundMessage.objects.filter(confirm_key_hash=confirm_key_hash(key))
-            .select_related("edition", "submission").first())
-
-
-def _not_confirmable(inbound: InboundMessage, at: datetime.datetime) -> str:
-    if inbound.status == Status.ACCEPTED and inbound.submission_id:
-        return messages.ALREADY_CONFIRMED.format(pk=inbound.submission_id)
-    if inbound.status == Status.EXPIRED or (inbound.status == Status.PENDING and inbound.expires_at
-                                            and inbound.expires_at < at):
-        return messages.EXPIRED.format(when=f"{inbound.expires_at:%B %-d, %Y, %H:%M}")
-    if inbound.status != Status.PENDING:
-        return messages.NOT_PENDING
-    return ""
-
-
-def pending_confirm(*, inbound_id: int, via: str, at: datetime.datetime, confirmer: str = "") -> Confirmation:
-    """The sender proved the address: the pending paper becomes a submission, judged at its arrival time.
-
-    ``confirmer`` (a reply's sender) must be the pending message's sender. Confirming after the
-    deadline is fine: the paper arrived on time.
-    """
-    inbound = InboundMessage.objects.select_related("edition").get(pk=inbound_id)
-    if confirmer and confirmer != inbound.from_address:
-        return Confirmation(inbound, problem=messages.NOT_PENDING)
-    problem = _not_confirmable(inbound, at)
-    if problem:
-        if inbound.status == Status.PENDING and inbound.expires_at and inbound.expires_at < at:
-            pending_expire(now=at)
-        return Confirmation(inbound, submission=inbound.submission, problem=problem)
-    try:
-        paper = _paper_again(inbound)
-    except PaperProblem as problem:
-        return Confirmation(inbound, problem=str(problem))
-    with transaction.atomic():
-        # No select_related here: PostgreSQL refuses to lock the nullable side of an outer join.
-        locked = InboundMessage.objects.select_for_update().get(pk=inbound.pk)
-        problem = _not_confirmable(locked, at)
-        if problem:
-            return Confirmation(locked, submission=locked.submission, problem=problem)
-        locked.submission = _create(locked, paper)
-        locked.status, locked.verified_by, locked.verified_at = Status.ACCEPTED, via, at
-        locked.note = (locked.note + f" Confirmed by {InboundMessage.Verification(via).label.lower()}.").strip()[:500]
-        locked.save()
-    log.info("intake: message %s confirmed by %s: submission #%s", locked.pk, via, locked.submission_id)
-    return Confirmation(locked, submission=locked.submission)
-
-
-def _paper_again(inbound: InboundMessage) -> EmailedPaper:
-    """The pending paper, read again from the stored raw message (the raw message is the one record)."""
-    parsed = parse_message(_read_raw(inbound), max_parts=settings.INTAKE_MAX_PARTS,
-                           max_attachment_bytes=settings.INTAKE_MAX_ATTACHMENT_BYTES)
-    paper = emailed_paper(parsed, edition=inbound.edition)
-    if paper.pdf.result.sha256 != inbound.pdf_sha256:
-        raise PaperProblem("The stored message no longer holds the PDF that was checked.")
-    return paper
-
-
-# --- organizers and beat --------------------------------------------------------------------------
-
-
-def inbound_reprocess(*, inbound: InboundMessage, by=None) -> bool:
-    """An organizer's re-process: back to RECEIVED, processed again, with a fresh answer. Not for open messages."""
-    if inbound.status in OPEN_STATES:
-        return False
-    who = getattr(by, "email", "") or "an organizer"
-    InboundMessage.objects.filter(pk=inbound.pk).update(
-        status=Status.RECEIVED, reprocessed=F("reprocessed") + 1, attempts=0, error="", duplicate_of=None,
-        confirm_key_hash="", expires_at=None, note=f"Re-processed by {who} (was {inbound.status})."[:500],
-    )
-    dispatch_on_commit(inbound.pk)
-    return True
-
-
-def pending_expire(*, now: datetime.datetime | None = None) -> int:
-    now = now or timezone.now()
-    return InboundMessage.objects.filter(status=Status.PENDING, expires_at__lt=now).update(
-        status=Status.EXPIRED, error=f"Not confirmed within {settings.INTAKE_PENDING_DAYS} days.",
-    )
-
-
-def inbound_sweep(*, now: datetime.datetime | None = None) -> dict:
-    """Dispatch again messages left RECEIVED (a lost task, a killed worker); expire unconfirmed papers."""
-    now = now or timezone.now()
-    stale = now - datetime.timedelta(seconds=settings.INTAKE_RETRY_AFTER_SECONDS)
-    waiting = InboundMessage.objects.filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=stale),
-                                            status=Status.RECEIVED)
-    gave_up = waiting.filter(attempts__gte=settings.INTAKE_MAX_ATTEMPTS).update(
-        status=Status.FAILED, error=f"Gave up after {settings.INTAKE_MAX_ATTEMPTS} attempts; re-process it.",
-    )
-    dispatched = durable.redispatch(PROCESS_TASK, waiting, limit=500, now=now)
-    return {"dispatched": dispatched, "failed": gave_up, "expired": pending_expire(now=now)}

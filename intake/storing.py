@@ -49,6 +49,12 @@ def dispatch_on_commit(inbound_id: int) -> None:
     durable.dispatch_on_commit(PROCESS_TASK, inbound_id, model=InboundMessage)
 
 
+def read_raw(inbound: InboundMessage) -> bytes:
+    """The stored raw message, the one record of what arrived."""
+    with inbound.raw.open("rb") as stored:
+        return stored.read()
+
+
 def _flush_to_disk(field_file) -> None:
     """On local storage, make the bytes durable before the row says they exist (S3 is durable on return)."""
     try:

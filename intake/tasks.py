@@ -1,7 +1,7 @@
 """Celery tasks of the email intake: thin wrappers, primitive ids in, the services decide."""
 from celery import shared_task
 
-from . import imap, processing, storing
+from . import imap, processing, storing, upkeep
 
 
 # Late acknowledgement: processing is idempotent (it acts only on RECEIVED rows, under a lock), so a
@@ -18,4 +18,4 @@ def poll_imap() -> dict:
 
 @shared_task(name="intake.sweep", ignore_result=True)
 def sweep_inbound() -> dict:
-    return processing.inbound_sweep()
+    return upkeep.inbound_sweep()

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from intake.models import InboundMessage
 
-from .processing import pending_confirm, pending_for_key
+from .confirmation import pending_confirm, pending_for_key
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,7 +1,7 @@
 """The organizer area: /organizer/ (submissions, reviewers, decisions, outbox) and /videos/organizer/ (talk media)."""
 from django.urls import path
 
-from .views import outbox, review, talk_media
+from .views import mail_previews, outbox, review, talk_media
 
 app_name = "organizer"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("organizer/", review.editions, name="editions"),
     path("organizer/outbox/", outbox.outbox, name="outbox"),
     path("organizer/outbox/<int:pk>/resend/", outbox.outbox_resend, name="outbox-resend"),
+    path("organizer/mail/", mail_previews.mail_previews, name="mail-previews"),
+    path("organizer/mail/<str:kind>/", mail_previews.mail_preview, name="mail-preview"),
     path("organizer/<slug:edition>/", review.submission_table, name="table"),
     path("organizer/<slug:edition>/submissions.csv", review.submissions_csv, name="csv"),
     path("organizer/<slug:edition>/papers.zip", review.papers_zip, name="zip"),

@@ -10,11 +10,8 @@ modification time and sampled content hash): the parts already stored are listed
 """
 from __future__ import annotations
 
-import contextlib
 import datetime
-import hashlib
 import logging
-import math
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -28,130 +25,31 @@ from talkmedia.rules import can_finish_video_upload, can_upload_talk_media, spea
 from ..models import TalkVideo, unique_key
 from .processing import dispatch_processing_on_commit
 from .storage import StoredPart, backend_for, clean_etag
+from .upload_errors import PartsMissing, StorageUnavailable, UploadClosed, UploadError, storage_errors
+from .upload_plan import (
+    CONTENT_TYPES,
+    MIB,
+    Uploader,
+    UploadLimits,
+    container_of,
+    fingerprint_of,
+    part_plan,
+    part_size_of,
+    size_label,
+    upload_limits,
+)
+
+__all__ = [  # the upload API of talk media: views and tests use these names from here
+    "CONTENT_TYPES", "MIB", "PartsMissing", "StorageUnavailable", "UploadClosed", "UploadError", "UploadLimits",
+    "Uploader", "container_of", "fingerprint_of", "part_plan", "part_size_of", "storage_errors", "upload_limits",
+]
 
 log = logging.getLogger(__name__)
 State = TalkVideo.State
 
-CONTENT_TYPES = {"mp4": "video/mp4", "mov": "video/quicktime", "mkv": "video/x-matroska", "webm": "video/webm"}
-MIB = 1024 * 1024
 SIGN_BATCH = 100  # part URLs per request
 SIGN_BUDGET_PER_PART = 4  # signatures an upload may use per part (retries, expired URLs)
 SIGN_BUDGET_EXTRA = 50
-
-
-class UploadError(Exception):
-    """A request the upload services refuse; ``str(error)`` is shown to the speaker as it is."""
-
-    status = 400
-
-    def as_json(self) -> dict:
-        return {"error": str(self)}
-
-
-class UploadClosed(UploadError):
-    status = 403
-
-
-class StorageUnavailable(UploadError):
-    status = 503
-
-
-@contextlib.contextmanager
-def storage_errors(doing: str):
-    """An S3 error becomes an answer the speaker can act on (try again), and a log line for us."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    try:
-        yield
-    except (BotoCoreError, ClientError) as error:
-        log.warning("videos: storage error while %s: %s", doing, error)
-        raise StorageUnavailable(f"The storage did not answer as expected while {doing}; please try again in a "
-                                 "moment (the parts already sent are kept).") from error
-
-
-class PartsMissing(UploadError):
-    """Completion asked for while parts are missing or differ: the browser sends these again."""
-
-    status = 409
-
-    def __init__(self, message: str, parts: list[int]):
-        super().__init__(message)
-        self.parts = parts
-
-    def as_json(self) -> dict:
-        return {"error": str(self), "missing": self.parts}
-
-
-@dataclass(frozen=True)
-class Uploader:
-    """Who is uploading: a signed-in speaker, or an invited speaker holding a personal link."""
-
-    user: object
-    invite: object = None
-
-    @property
-    def email(self) -> str:
-        if self.invite is not None:
-            return self.invite.email
-        return getattr(self.user, "email", "") or ""
-
-    @property
-    def account(self):
-        return self.user if getattr(self.user, "is_authenticated", False) else None
-
-
-@dataclass(frozen=True)
-class UploadLimits:
-    max_bytes: int
-    containers: tuple[str, ...]
-    part_bytes: int
-    max_parts: int
-    concurrency: int
-
-    @property
-    def accept(self) -> str:
-        """For the file input's accept attribute."""
-        return ",".join([*(f".{c}" for c in self.containers), *(CONTENT_TYPES[c] for c in self.containers)])
-
-    @property
-    def containers_label(self) -> str:
-        names = [c.upper() if c != "webm" else "WebM" for c in self.containers]
-        return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
-
-
-def upload_limits() -> UploadLimits:
-    return UploadLimits(
-        max_bytes=settings.VIDEO_MAX_BYTES, containers=tuple(settings.VIDEO_CONTAINERS),
-        part_bytes=settings.VIDEO_PART_BYTES, max_parts=settings.VIDEO_MAX_PARTS,
-        concurrency=settings.VIDEO_UPLOAD_CONCURRENCY,
-    )
-
-
-def part_plan(size: int, limits: UploadLimits | None = None) -> tuple[int, int]:
-    """Part size and count for ``size`` bytes: the configured part size, larger if needed to stay within the count."""
-    limits = limits or upload_limits()
-    smallest = math.ceil(size / limits.max_parts / MIB) * MIB
-    part_size = max(limits.part_bytes, smallest)
-    return part_size, max(1, math.ceil(size / part_size))
-
-
-def part_size_of(video: TalkVideo, number: int) -> int:
-    if number < video.part_count:
-        return video.part_size
-    return video.declared_size - video.part_size * (video.part_count - 1)
-
-
-def container_of(file_name: str) -> str | None:
-    extension = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
-    return extension if extension in settings.VIDEO_CONTAINERS else None
-
-
-def fingerprint_of(*, size: int, client_fingerprint: str) -> str:
-    return hashlib.sha256(f"{size}:{client_fingerprint}".encode()).hexdigest()
-
-
-def _size_label(size: int) -> str:
-    return f"{size / 1024**3:.1f} GB" if size >= 1024**3 else f"{size / MIB:.0f} MB"
 
 
 def _refusal(talk, uploader: Uploader, what: str = "Uploads") -> UploadClosed:
@@ -176,7 +74,7 @@ def video_upload_start(
     if size <= 0:
         raise UploadError("The file is empty.")
     if size > limits.max_bytes:
-        raise UploadError(f"The file is {_size_label(size)}; the limit is {_size_label(limits.max_bytes)}.")
+        raise UploadError(f"The file is {size_label(size)}; the limit is {size_label(limits.max_bytes)}.")
     container = container_of(file_name)
     if container is None:
         raise UploadError(f"Only {limits.containers_label} videos are accepted; “{file_name[:100]}” is not one.")

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from intake import processing
 from intake.models import InboundMessage
-from intake.processing import inbound_process, inbound_reprocess, inbound_sweep
+from intake.processing import inbound_process
 from intake.storing import inbound_store, read_capped
+from intake.upkeep import inbound_reprocess, inbound_sweep
 from outbox.models import OutboundMail
 from program.models import ImportantDate
 from submissions.models import DeadlineExtension, PaperVersion, Submission, SubmissionEvent
