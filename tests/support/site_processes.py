@@ -30,8 +30,12 @@ def free_port() -> int:
 
 
 def site_env(*, database_url: str, broker_url: str, cache_url: str, var_dir: Path, queue: str,
-             email_url: str | None = None, s3: dict | None = None, **extra: str) -> dict[str, str]:
-    """Production settings for one site, every process sharing them. ``s3``: endpoint and bucket."""
+             email_url: str | None = None, s3: dict | None = None, static_root: Path | None = None,
+             **extra: str) -> dict[str, str]:
+    """Production settings for one site, every process sharing them. ``s3``: endpoint and bucket.
+
+    ``static_root``: collected static files (``collect_static``); pages that link a stylesheet need them under the
+    production profile (hashed names from the manifest)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "INTAKE_"))}
     for name in ("REDIS_URL", "EMAIL_URL", "STATIC_ROOT", "MEDIA_ROOT"):
         env.pop(name, None)
@@ -40,7 +44,7 @@ def site_env(*, database_url: str, broker_url: str, cache_url: str, var_dir: Pat
         "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SITE_URL": "https://127.0.0.1", "DATABASE_URL": database_url, "CELERY_BROKER_URL": broker_url,
         "CACHE_REDIS_URL": cache_url, "REDIS_URL": cache_url, "VAR_DIR": str(var_dir),
-        "STATIC_ROOT": str(var_dir / "static"), "LOG_FORMAT": "json", "LOG_LEVEL": "INFO",
+        "STATIC_ROOT": str(static_root or var_dir / "static"), "LOG_FORMAT": "json", "LOG_LEVEL": "INFO",
         "TEST_CELERY_DEFAULT_QUEUE": queue, "CELERY_SKIP_CHECKS": "1", "PYTHONUNBUFFERED": "1",
         "VIDEO_PART_BYTES": str(5 * 1024 * 1024),  # S3's smallest part: a 12 MB test video goes in 3 parts
     })
@@ -53,8 +57,16 @@ def site_env(*, database_url: str, broker_url: str, cache_url: str, var_dir: Pat
             "AWS_S3_ADDRESSING_STYLE": "path",
         })
     env.update(extra)
-    (var_dir / "static").mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing STATIC_ROOT
+    Path(env["STATIC_ROOT"]).mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing STATIC_ROOT
     return env
+
+
+def collect_static(static_root: Path) -> Path:
+    """``manage.py collectstatic`` under the production profile (hashed, compressed files and their manifest)."""
+    env = {**os.environ, "SITE_PROFILE": "production", "SECRET_KEY": secrets.token_urlsafe(50),
+           "ALLOWED_HOSTS": "127.0.0.1", "STATIC_ROOT": str(static_root)}
+    manage(env, "collectstatic", "--noinput")
+    return static_root
 
 
 def manage(env: dict, *args: str, timeout: float = 300) -> str:
