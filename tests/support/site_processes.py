@@ -57,6 +57,7 @@ def site_env(*, database_url: str, broker_url: str, cache_url: str, var_dir: Pat
             "AWS_S3_ADDRESSING_STYLE": "path",
         })
     env.update(extra)
+    var_dir.mkdir(parents=True, exist_ok=True)
     Path(env["STATIC_ROOT"]).mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing STATIC_ROOT
     return env
 
