@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from tests.services import require_executable
+from tests.services import missing, require_executable
 from tests.submissions import conftest as submission_fixtures
 from tests.submissions.review.conftest import submit_paper
 from tests.support.celery_worker import database_url_for_worker
@@ -58,7 +58,8 @@ def fresh_database(transactional_db):
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        pytest.skip("backup.sh and restore.sh are for PostgreSQL (DATABASE_URL=postgres://…)")
+        missing("PostgreSQL as the test database (backup.sh and restore.sh are for PostgreSQL)",
+                "set DATABASE_URL=postgres://postgres@127.0.0.1:5432/personal_site")
     require_executable("pg_dump", "postgresql-client")
     require_executable("pg_restore", "postgresql-client")
     source = database_url_for_worker(connection)
