@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 # Installed requirements are recorded here; touching a requirements file reinstalls them.
 STAMP := $(VENV)/.installed-requirements-dev
 # Debian packages some tests drive for real (browser, video, IMAP, load generator, XML schema checks).
-DEBIAN_TEST_PACKAGES := chromium ffmpeg dovecot-imapd wrk libxml2-utils
+DEBIAN_TEST_PACKAGES := chromium ffmpeg dovecot-imapd wrk libxml2-utils nginx
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run test test-packages lint check bench

@@ -60,6 +60,14 @@ def smtp_backend(smtp_server, settings):
 
 
 @pytest.fixture(scope="session")
+def production_static_root(tmp_path_factory):
+    """Static files collected once per session under the production profile, for site processes started by tests."""
+    from tests.support.site_processes import collect_static
+
+    return collect_static(tmp_path_factory.mktemp("static"))
+
+
+@pytest.fixture(scope="session")
 def _redis_test_db():
     from tests.support.celery_worker import RedisBroker
 

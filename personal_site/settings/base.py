@@ -6,6 +6,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import environ
 
+from personal_site.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -55,6 +57,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a request id and one log line for every request, even those answered from memory below.
+    "personal_site.request_log.RequestLogMiddleware",
+    # /healthz for load balancers, before host checks, the HTTPS redirect, sessions and caches.
+    "personal_site.health.HealthCheckMiddleware",
     "personal_site.public_cache.PublicPageMiddleware",
     "personal_site.middleware.RequestArrivalMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -257,12 +263,14 @@ if PRODUCTION:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
     X_FRAME_OPTIONS = "DENY"
+    # Load balancers probe each instance over plain HTTP (personal_site/health.py answers first anyway).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# --- Logs: every process to stderr; JSON lines in production (personal_site/logs.py) -----------
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
+LOGGING = logging_config(level=LOG_LEVEL, fmt=LOG_FORMAT)
+# Celery keeps the handlers configured above instead of installing its own (which would drop the JSON).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Seconds each /healthz check may take before it counts as failed.
+HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=2.0)

@@ -58,6 +58,7 @@ class RecordingHandler:
         self.temporary_failures = 0  # 451 answers given
         self.rejected_recipients: list[str] = []  # 550 answers given, by address
         self.abandoned = 0  # held messages whose client went away
+        self.held_peer: tuple | None = None  # (host, port) of the client whose message is held
         self._fail_next = 0
         self._refusing = False
         self._reject: set[str] = set()
@@ -134,6 +135,7 @@ class RecordingHandler:
             if self._hold_after is not None:
                 self._hold_after = None if hold else self._hold_after - 1
         if hold:
+            self.held_peer = session.peer
             self._held.set()
             try:
                 while not self._released.is_set():
