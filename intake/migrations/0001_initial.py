@@ -8,9 +8,30 @@ from django.db import migrations, models
 
 
 def move_content_type(apps, schema_editor):
+    """Permissions and admin history point at the content type: they follow the model to intake."""
     ContentType = apps.get_model("contenttypes", "ContentType")
-    if not ContentType.objects.filter(app_label="intake", model="inboundmessage").exists():
-        ContentType.objects.filter(app_label="submissions", model="inboundmessage").update(app_label="intake")
+    old = ContentType.objects.filter(app_label="submissions", model="inboundmessage").first()
+    if old is None:
+        return
+    new = ContentType.objects.filter(app_label="intake", model="inboundmessage").first()
+    if new is None:
+        old.app_label = "intake"
+        old.save(update_fields=["app_label"])
+        return
+    Permission = apps.get_model("auth", "Permission")
+    LogEntry = apps.get_model("admin", "LogEntry")
+    taken = set(Permission.objects.filter(content_type=new).values_list("codename", flat=True))
+    for permission in Permission.objects.filter(content_type=old):
+        if permission.codename in taken:  # the same right exists on the new type: move its holders
+            twin = Permission.objects.get(content_type=new, codename=permission.codename)
+            twin.group_set.add(*permission.group_set.all())
+            twin.user_set.add(*permission.user_set.all())
+        else:
+            permission.content_type = new
+            permission.save(update_fields=["content_type"])
+    LogEntry.objects.filter(content_type=old).update(content_type=new)
+    Permission.objects.filter(content_type=old).delete()
+    old.delete()
 
 
 class Migration(migrations.Migration):
@@ -21,6 +42,8 @@ class Migration(migrations.Migration):
         ('program', '0003_edition_review_mode'),
         ('submissions', '0003_inboundmessage_moved_to_intake'),
         ('contenttypes', '0002_remove_content_type_name'),
+        ('auth', '0012_alter_user_first_name_max_length'),
+        ('admin', '0003_logentry_add_action_flag_choices'),
     ]
 
     operations = [

@@ -20,7 +20,7 @@ from tests.services import missing, require_executable
 from tests.submissions import conftest as submission_fixtures
 from tests.support.celery_worker import database_url_for_worker
 from tests.support.site_processes import REPO
-from tests.videos import conftest as video_fixtures
+from tests.talkmedia import conftest as video_fixtures
 
 pytestmark = pytest.mark.services
 

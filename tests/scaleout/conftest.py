@@ -4,7 +4,7 @@ session's aiosmtpd server. Started once for the module (``cluster``); every test
 processes see what it writes, and reaches the site over HTTP through ``SiteClient`` (alternating instances).
 
 The test data is made in this process with the project's own services and fixtures (the only imports of domain
-code in this package are here and in the fixtures reused from tests/submissions and tests/videos).
+code in this package are here and in the fixtures reused from tests/submissions and tests/talkmedia).
 """
 import json
 import os
@@ -18,7 +18,7 @@ from tests.services import missing, require_executable
 from tests.submissions import conftest as submission_fixtures
 from tests.support.celery_worker import database_url_for_worker, wait_until
 from tests.support.site_processes import CeleryBeat, CeleryWorker, Gunicorn, manage, site_env
-from tests.videos import conftest as video_fixtures
+from tests.talkmedia import conftest as video_fixtures
 
 open_edition = submission_fixtures.open_edition
 make_author = submission_fixtures.make_author

@@ -22,7 +22,7 @@ from django.utils import timezone
 from tests.scaleout.conftest import wait_explained
 from tests.support.celery_worker import wait_until
 from tests.support.http_client import SiteClient
-from tests.videos import media
+from tests.talkmedia import media
 
 pytestmark = [pytest.mark.scaleout, pytest.mark.services]
 
