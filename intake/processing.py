@@ -29,8 +29,9 @@ from django.utils import timezone
 from intake.models import InboundMessage
 from outbox.models import OutboundMail
 from outbox.services import mail_mark_bounced
+from program.deadlines import SUBMISSION, closed_message, is_open
 from program.models import Edition
-from submissions.deadlines import SUBMISSION, closed_message, deadline_for, is_open
+from submissions.extensions import deadline_for
 from submissions.models import Submission, SubmissionEvent
 from submissions.services.authoring import submission_update
 from submissions.services.errors import SubmissionError

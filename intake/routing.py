@@ -8,8 +8,9 @@ one edition whose call is open, if exactly one is; anything else is ambiguous an
 import datetime
 from dataclasses import dataclass
 
+from program.deadlines import SUBMISSION, is_open
 from program.models import Edition
-from submissions.deadlines import SUBMISSION, deadline_for, is_open
+from submissions.extensions import deadline_for
 
 from . import messages
 

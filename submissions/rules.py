@@ -2,13 +2,14 @@
 
 Authors of a submission are its contact account and every account holding a *verified* email
 address listed among its authors: co-authors need no account until they want one, and an
-unverified address never opens a paper. Time limits come from ``submissions/deadlines.py``.
+unverified address never opens a paper. Time limits come from ``program/deadlines.py``.
 """
 import datetime
 
 from personal_site.identity import is_organizer, verified_emails
+from program.deadlines import is_open
 
-from .deadlines import deadline_for, is_open
+from .extensions import deadline_for
 
 
 def is_author(user, submission) -> bool:

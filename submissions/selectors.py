@@ -3,8 +3,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from personal_site.identity import verified_emails
+from program.deadlines import SUBMISSION, edition_deadline, is_open
 from program.models import Edition
-from submissions.deadlines import SUBMISSION, edition_deadline, is_open
 from submissions.models import Submission
 
 

@@ -3,15 +3,16 @@
 The speakers of a talk are its presenters (a verified address equal to a presenter's Person.email)
 and the authors of the accepted paper it presents (talk.submission). Invited speakers without an
 account hold a personal upload link instead (talkmedia.models.SpeakerInvite), which an
-organizer sends and may revoke. Everything closes at the video deadline (submissions/deadlines.py,
+organizer sends and may revoke. Everything closes at the video deadline (program/deadlines.py,
 extensions included); an upload started before it may be finished for VIDEO_UPLOAD_FINISH_HOURS.
 Organizers see everything and decide what is published; published media are public.
 """
 import datetime
 
 from personal_site.identity import is_organizer, verified_emails
+from program.deadlines import VIDEO, finishing_window_open, is_open
 from speakers.models import Appearance
-from submissions.deadlines import VIDEO, deadline_for, finishing_window_open, is_open
+from submissions.extensions import deadline_for
 from submissions.rules import is_author
 
 

@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from program.deadlines import SUBMISSION, edition_deadline
 from program.models import Edition
 from review import selectors
 from review.forms import (
@@ -15,7 +16,6 @@ from review.forms import (
 from review.models import Decision, Review
 from review.services import decisions as decision_services
 from review.services.reviewers import assignment_create, assignments_bulk, reviewer_invite
-from submissions.deadlines import SUBMISSION, edition_deadline
 from submissions.models import Submission
 from submissions.services.errors import SubmissionError
 

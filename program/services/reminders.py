@@ -5,13 +5,9 @@ from django.utils import timezone
 
 from outbox.kinds import MailKind
 from outbox.services import mail_queue
+from program.deadlines import reminder_due
 from program.models import Edition, ImportantDate
 from speakers.models import Appearance
-
-
-def _day_before(moment: datetime.datetime, now: datetime.datetime) -> bool:
-    """The event's reminder goes in the 24 hours before it starts (deadline reminders: submissions/deadlines.py)."""
-    return moment - datetime.timedelta(days=1) <= now < moment
 
 
 def remind_event(*, now: datetime.datetime | None = None) -> int:
@@ -19,7 +15,7 @@ def remind_event(*, now: datetime.datetime | None = None) -> int:
     sent = 0
     for edition in Edition.objects.prefetch_related("important_dates"):
         event = next((d for d in edition.important_dates.all() if d.kind == ImportantDate.Kind.EVENT), None)
-        if not (event and _day_before(event.moment, now)):
+        if not (event and reminder_due(event.moment, now=now, days_before=1)):  # the 24 hours before it
             continue
         appearances = Appearance.objects.filter(
             edition=edition, role__in=[Appearance.Role.PRESENTER, Appearance.Role.CHAIR],

@@ -5,7 +5,6 @@ wrapped in ``cache_public_page``, so one rendering serves every visitor; nothing
 who asks (no user, no session, no CSRF token), and anything time-dependent on the page is either
 coarse (the deadline has passed) or finished in the browser (the countdown, "on now").
 """
-import datetime
 
 from django.conf import settings
 from django.http import Http404
@@ -14,6 +13,7 @@ from django.utils import timezone
 
 from personal_site.public_cache import cache_public_page
 from program import selectors
+from program.deadlines import closes_at, passed_as_shown
 from program.models import Edition, ImportantDate
 from program.models.dates import AOE_ZONE
 
@@ -23,15 +23,6 @@ def _edition_or_404(slug: str | None) -> Edition:
     if edition is None:
         raise Http404("No such edition." if slug else "There is no current edition yet.")
     return edition
-
-
-def deadline_passed(deadline: ImportantDate, *, at: datetime.datetime) -> bool:
-    """Whether the page says a deadline has passed: its last second (23:59:59) still counts.
-
-    The same second-granular rule as ``submissions/deadlines.py`` (which decides whether a submission
-    is accepted), without its grace period: the grace is never shown to anyone.
-    """
-    return at >= deadline.moment + datetime.timedelta(seconds=1)
 
 
 def _page(request, template: str, *, edition: Edition | None, page: str, **context):
@@ -72,7 +63,8 @@ def call_for_participation(request, edition: str | None = None):
         cfp=selectors.call_for_participation(edition=current),
         important_dates=dates,
         deadline=deadline,
-        deadline_passed=deadline is not None and deadline_passed(deadline, at=now),
+        deadline_passed=deadline is not None and passed_as_shown(deadline.moment, at=now),
+        deadline_closes_at=deadline and closes_at(deadline.moment),
         any_aoe=any(d.zone == AOE_ZONE for d in dates),
         # The browser's countdown checks its own clock against this moment; the page may be served
         # from the cache for up to PUBLIC_PAGE_CACHE_SECONDS after it was rendered.

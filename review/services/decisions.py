@@ -16,8 +16,9 @@ from django.utils import timezone
 from outbox.kinds import MailKind
 from outbox.models import OutboundMail
 from outbox.services import mail_queue
+from program.deadlines import VIDEO
 from review.models import Decision, DecisionTemplate, Review
-from submissions.deadlines import VIDEO, deadline_for
+from submissions.extensions import deadline_for
 from submissions.models import Submission
 from submissions.services.errors import SubmissionError
 

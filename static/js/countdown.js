@@ -15,8 +15,8 @@
   if (!element) {
     return;
   }
-  // The deadline's own second (23:59:59) still counts: submissions close when it is over.
-  var closesAt = Date.parse(element.getAttribute("data-deadline")) + 1000;
+  // The instant the server computed (program/deadlines.py): the deadline's own second still counts.
+  var closesAt = Date.parse(element.getAttribute("data-closes-at"));
   var serverNow = Date.parse(element.getAttribute("data-server-now"));
   var maxAge = (parseInt(element.getAttribute("data-max-age"), 10) || 0) * 1000;
   if (isNaN(closesAt) || isNaN(serverNow)) {

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 
+from program.deadlines import SUBMISSION, closed_message, is_open
 from program.models import Edition, Topic
-from submissions.deadlines import SUBMISSION, closed_message, deadline_for, is_open
+from submissions.extensions import deadline_for
 from submissions.models import PaperVersion, Submission, SubmissionAuthor, SubmissionEvent
 from submissions.rules import can_change_submission, can_withdraw_submission, is_author
 

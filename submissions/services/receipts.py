@@ -9,7 +9,7 @@ from outbox.kinds import MailKind
 from outbox.models import OutboundMail
 from outbox.services import mail_queue
 from personal_site.identity import verified_emails
-from submissions.deadlines import deadline_for
+from submissions.extensions import deadline_for
 from submissions.models import PaperVersion, SubmissionEvent
 
 RECEIPT = MailKind.RECEIPT

@@ -1,7 +1,7 @@
 """Drafts are reminded before the submission deadline, once per author (beat runs it hourly).
 
 Each reminder is one outbox row per (paper, recipient): the outbox's unique key makes the hourly run
-idempotent. The window is the deadline module's (``reminder_due``).
+idempotent. The window is the deadline module's (``deadlines_to_remind``).
 """
 import datetime
 
@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from outbox.kinds import MailKind
 from outbox.services import mail_queue
-from program.models import Edition
-from submissions.deadlines import SUBMISSION, edition_deadline, reminder_due
+from program.deadlines import SUBMISSION, deadlines_to_remind
 from submissions.models import Submission
 
 
@@ -20,10 +19,7 @@ def remind_drafts(*, now: datetime.datetime | None = None) -> int:
     """Queue the draft reminders that are due; returns how many rows the due reminders have."""
     now = now or timezone.now()
     sent = 0
-    for edition in Edition.objects.prefetch_related("important_dates"):
-        deadline = edition_deadline(edition, SUBMISSION)
-        if not (deadline and reminder_due(deadline.moment, now=now)):
-            continue
+    for edition, deadline in deadlines_to_remind(SUBMISSION, now=now):
         drafts = Submission.objects.filter(edition=edition, status=Submission.Status.DRAFT) \
             .prefetch_related("authors").select_related("contact")
         for submission in drafts:

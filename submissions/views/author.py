@@ -7,9 +7,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from personal_site.identity import verified_emails
+from program.deadlines import SUBMISSION, closed_message, is_open
 from program.models import Edition
 from submissions import signals
-from submissions.deadlines import SUBMISSION, closed_message, deadline_for, is_open
+from submissions.extensions import deadline_for
 from submissions.forms import PaperForm, WithdrawForm, author_formset
 from submissions.models import Submission
 from submissions.rules import can_change_submission, can_view_submission, can_withdraw_submission, is_author

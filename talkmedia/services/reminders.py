@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from outbox.kinds import MailKind
 from outbox.services import mail_queue
-from program.models import Edition, Talk
-from submissions.deadlines import VIDEO, edition_deadline, reminder_due
+from program.deadlines import VIDEO, deadlines_to_remind
+from program.models import Talk
 
 from ..models import TalkVideo
 
@@ -28,10 +28,7 @@ def talks_missing_video(edition):
 def remind_missing_videos(*, now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     sent = 0
-    for edition in Edition.objects.prefetch_related("important_dates"):
-        deadline = edition_deadline(edition, VIDEO)
-        if not (deadline and reminder_due(deadline.moment, now=now)):
-            continue
+    for edition, deadline in deadlines_to_remind(VIDEO, now=now):
         for talk in talks_missing_video(edition):
             kind = MailKind.REMINDER_VIDEO
             url = settings.SITE_URL + reverse("submissions:detail", args=[talk.submission_id])

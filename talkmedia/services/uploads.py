@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from submissions.deadlines import closed_message
+from program.deadlines import closed_message, finishing_deadline, is_open
 from talkmedia.rules import can_finish_video_upload, can_upload_talk_media, speaks_for_talk, talk_media_deadline
 
 from ..models import TalkVideo, unique_key
@@ -200,8 +200,6 @@ def uploads_abort_stale(*, now: datetime.datetime | None = None) -> int:
     """Abort uploads left unfinished past their finishing window, or idle for VIDEO_UPLOAD_IDLE_HOURS."""
     now = now or timezone.now()
     idle_since = now - datetime.timedelta(hours=settings.VIDEO_UPLOAD_IDLE_HOURS)
-    window = datetime.timedelta(hours=settings.VIDEO_UPLOAD_FINISH_HOURS)
-    grace = datetime.timedelta(seconds=settings.DEADLINE_GRACE_SECONDS)
     aborted = 0
     uploading = TalkVideo.objects.filter(state=State.UPLOADING).select_related("talk__session__edition",
                                                                                 "talk__submission")
@@ -211,7 +209,7 @@ def uploads_abort_stale(*, now: datetime.datetime | None = None) -> int:
                       "the unfinished upload was discarded.")
         else:
             deadline = talk_media_deadline(video.talk)
-            if deadline is not None and now <= deadline.moment + grace + window:
+            if deadline is not None and is_open(finishing_deadline(deadline), at=now):
                 continue
             reason = "The upload was not finished in time after the deadline; its parts were discarded."
         with transaction.atomic():

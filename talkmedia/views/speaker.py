@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from submissions.deadlines import closed_message
+from program.deadlines import closed_message
 from submissions.rules import is_author
 from submissions.services.errors import PdfRejected
 from talkmedia.rules import (

@@ -89,9 +89,10 @@ def test_organizer_assigns_reviewer_reviews_organizer_decides_previews_and_relea
     browser, context, page, live_server, review_world, broker_handoffs, browser_problems
 ):
     from outbox.models import OutboundMail
+    from program.deadlines import VIDEO
     from program.models import Talk
     from review.models import Assignment, Decision, Review
-    from submissions.deadlines import VIDEO, deadline_for
+    from submissions.extensions import deadline_for
 
     w = review_world
     edition, alpha, gamma = w["edition"], w["alpha"], w["gamma"]

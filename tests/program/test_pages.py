@@ -6,11 +6,11 @@ import pytest
 from django.urls import reverse
 from lxml import html
 
+from program.deadlines import passed_as_shown
 from program.models import Edition, ImportantDate, Talk
 from program.services.copying import edition_copy
 from program.templatetags.program_people import affiliation_groups
 from program.templatetags.program_time import clock, long_date
-from program.views.pages import deadline_passed
 from speakers.models import Appearance, Person
 
 UTC = datetime.UTC
@@ -290,7 +290,7 @@ def test_call_page_before_the_deadline_has_a_countdown_from_the_server_time(clie
     assert "Submissions are open until May 7, 2020" in text
     assert "has passed" not in text
     [countdown] = html.fromstring(response.content).xpath("//*[@data-countdown]")
-    assert countdown.get("data-deadline") == "2020-05-08T11:59:59Z"
+    assert countdown.get("data-closes-at") == "2020-05-08T12:00:00Z"  # 23:59:59 AoE still counts
     assert countdown.get("data-server-now") == "2020-05-01T12:00:00Z"
     assert countdown.get("data-max-age") == "600"
     assert b"/static/js/countdown.js" in response.content
@@ -298,8 +298,8 @@ def test_call_page_before_the_deadline_has_a_countdown_from_the_server_time(clie
 
 def test_the_deadline_second_itself_still_counts():
     deadline = ImportantDate(moment=datetime.datetime(2020, 5, 8, 11, 59, 59, tzinfo=UTC))
-    assert not deadline_passed(deadline, at=datetime.datetime(2020, 5, 8, 11, 59, 59, 999999, tzinfo=UTC))
-    assert deadline_passed(deadline, at=datetime.datetime(2020, 5, 8, 12, 0, 0, tzinfo=UTC))
+    assert not passed_as_shown(deadline.moment, at=datetime.datetime(2020, 5, 8, 11, 59, 59, 999999, tzinfo=UTC))
+    assert passed_as_shown(deadline.moment, at=datetime.datetime(2020, 5, 8, 12, 0, 0, tzinfo=UTC))
 
 
 # --- The practice edition and 404s ------------------------------------------------------------

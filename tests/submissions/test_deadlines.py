@@ -3,9 +3,10 @@ import datetime
 
 import pytest
 
+from program.deadlines import SUBMISSION, closed_message, is_open
 from program.models import ImportantDate
 from program.models.dates import AOE_ZONE, end_of_day
-from submissions.deadlines import SUBMISSION, closed_message, deadline_for, is_open
+from submissions.extensions import deadline_for
 from submissions.models import DeadlineExtension, Submission, SubmissionAuthor
 
 UTC = datetime.UTC

@@ -1,4 +1,4 @@
-"""The video deadline (the one rule in submissions/deadlines.py, extensions included), the finishing window of an
+"""The video deadline (the one rule in program/deadlines.py, extensions included), the finishing window of an
 upload started on time, and the beat sweep that aborts unfinished uploads."""
 import datetime
 import io

@@ -1,19 +1,19 @@
-"""The deadline rule, in one place, evaluated on the server for every change.
+"""The deadline rule, in one place: every computation with a deadline's instant is here.
 
 A change is accepted when its request arrived at or before the deadline: the deadline second
 counts (a deadline of 23:59:59 accepts anything up to 23:59:59.999…), plus an optional grace period
-(``DEADLINE_GRACE_SECONDS``) that is never shown to anyone. An extension granted to the submission
-or to one of its authors replaces the edition's deadline when it is later.
+(``DEADLINE_GRACE_SECONDS``) that is never shown to anyone. Pages and the countdown script show
+``closes_at``, the instant the server computed. Which deadline applies to a paper or a person
+(extensions) is ``submissions/extensions.py``; it asks this module for everything else.
 """
 import dataclasses
 import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q
 
-from program.models import Edition, ImportantDate
-from program.models.dates import zone_label
+from .models import Edition, ImportantDate
+from .models.dates import zone_label
 
 SUBMISSION = ImportantDate.Kind.SUBMISSION_DEADLINE
 VIDEO = ImportantDate.Kind.VIDEO_DEADLINE
@@ -37,6 +37,11 @@ class Deadline:
 
         return self.moment.astimezone(zoneinfo.ZoneInfo(self.zone))
 
+    @property
+    def closes_at(self) -> datetime.datetime:
+        """The first instant no longer on time, as shown to people (the grace is never shown)."""
+        return closes_at(self.moment)
+
     def __str__(self) -> str:
         return f"{self.local_moment:%B %-d, %Y, %H:%M:%S} {self.zone_label}"
 
@@ -47,29 +52,14 @@ def edition_deadline(edition: Edition, kind: str = SUBMISSION) -> Deadline | Non
     return Deadline(moment=date.moment, zone=date.zone) if date else None
 
 
-def deadline_for(
-    edition: Edition,
-    kind: str = SUBMISSION,
-    *,
-    submission=None,
-    author_emails: tuple[str, ...] = (),
-) -> Deadline | None:
-    """The deadline that applies to a submission (its authors' extensions included) or to a person."""
-    from submissions.models import DeadlineExtension
+def closes_at(moment: datetime.datetime) -> datetime.datetime:
+    """The deadline's own second still counts: it closes one second after the stated moment."""
+    return moment.replace(microsecond=0) + datetime.timedelta(seconds=1)
 
-    base = edition_deadline(edition, kind)
-    emails = {e.lower() for e in author_emails}
-    if submission is not None and submission.pk:
-        emails |= {a.email.lower() for a in submission.authors.all()}
-    scope = Q(author_email__in=emails) if emails else Q(pk__in=[])
-    if submission is not None and submission.pk:
-        scope |= Q(submission=submission)
-    extension = (
-        DeadlineExtension.objects.filter(scope, edition=edition, deadline=kind).order_by("-until").first()
-    )
-    if extension and (base is None or extension.until > base.moment):
-        return Deadline(moment=extension.until, zone=base.zone if base else "UTC", extended=True)
-    return base
+
+def passed_as_shown(moment: datetime.datetime, *, at: datetime.datetime) -> bool:
+    """Whether a page says the deadline has passed (without the grace, which is never shown)."""
+    return at >= closes_at(moment)
 
 
 def is_open(deadline: Deadline | None, *, at: datetime.datetime) -> bool:
@@ -93,9 +83,19 @@ def finishing_deadline(deadline: Deadline) -> Deadline:
     return dataclasses.replace(deadline, moment=deadline.moment + window)
 
 
-def reminder_due(moment: datetime.datetime, *, now: datetime.datetime) -> bool:
-    """Inside a deadline's reminder window: from REMINDER_DAYS_BEFORE_DEADLINE days before it until it."""
-    return moment - datetime.timedelta(days=settings.REMINDER_DAYS_BEFORE_DEADLINE) <= now < moment
+def reminder_due(moment: datetime.datetime, *, now: datetime.datetime, days_before: float | None = None) -> bool:
+    """Inside a moment's reminder window: from REMINDER_DAYS_BEFORE_DEADLINE days (or ``days_before``)
+    before it until it."""
+    days = settings.REMINDER_DAYS_BEFORE_DEADLINE if days_before is None else days_before
+    return moment - datetime.timedelta(days=days) <= now < moment
+
+
+def deadlines_to_remind(kind: str, *, now: datetime.datetime):
+    """(edition, deadline) for every edition whose deadline of this kind is inside its reminder window now."""
+    for edition in Edition.objects.prefetch_related("important_dates"):
+        deadline = edition_deadline(edition, kind)
+        if deadline and reminder_due(deadline.moment, now=now):
+            yield edition, deadline
 
 
 def closed_message(deadline: Deadline | None, what: str = "Submissions") -> str:
