@@ -70,12 +70,12 @@ def test_there_is_exactly_one_beat_and_workers_never_embed_one():
 
 
 def test_the_environment_example_names_only_settings_the_site_reads():
-    source = (REPO / "personal_site" / "settings.py").read_text()
+    source = "".join(path.read_text() for path in (REPO / "personal_site" / "settings").glob("*.py"))
     names = [line.split("=", 1)[0] for line in (DEPLOY / "env.example").read_text().splitlines()
              if line and not line.startswith("#")]
     assert "SITE_PROFILE" in names and "SECRET_KEY" in names
     for name in names:
-        assert f'"{name}"' in source, f"{name} is not read by personal_site/settings.py"
+        assert f'"{name}"' in source, f"{name} is not read by personal_site/settings/"
 
 
 # --- nginx -----------------------------------------------------------------------------------------------------
