@@ -1,9 +1,11 @@
 """Fixtures shared by every test package."""
+import datetime
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from tests.services import missing
 
@@ -138,3 +140,24 @@ def celery_worker_process(redis_broker, smtp_server, transactional_db, tmp_path)
             yield worker
         finally:
             worker.kill()  # a warm shutdown takes about 5 s and nothing here needs one
+
+
+@pytest.fixture
+def open_edition(personal_2020):
+    """A copy of PeRSonAl 2020 whose event is five weeks away, so its call is open."""
+    day = timezone.now().date() + datetime.timedelta(days=35)
+    from program.services.copying import edition_copy
+
+    return edition_copy(source=personal_2020, slug="practice", date=day, practice=True, title="Practice edition")
+
+
+@pytest.fixture
+def make_author(django_user_model):
+    from allauth.account.models import EmailAddress
+
+    def make(email: str, *, verified: bool = True, password: str = "correct-horse-battery-9"):
+        user = django_user_model.objects.create_user(username=email.split("@")[0], email=email, password=password)
+        EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
+        return user
+
+    return make

@@ -24,8 +24,6 @@ from tests.talkmedia import conftest as video_fixtures
 
 pytestmark = pytest.mark.services
 
-open_edition = submission_fixtures.open_edition
-make_author = submission_fixtures.make_author
 pdf_with_pages = submission_fixtures.pdf_with_pages
 s3 = video_fixtures.s3
 s3_server = video_fixtures.s3_server

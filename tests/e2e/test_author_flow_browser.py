@@ -14,7 +14,6 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import VIEWPORTS, screenshot_path
-from tests.submissions import conftest as submission_fixtures
 from tests.submissions.conftest import pdf_with_pages
 
 pytestmark = pytest.mark.browser
@@ -22,8 +21,6 @@ pytestmark = pytest.mark.browser
 # The submissions package's fixtures, reused as they are. They ask for ``db``; a test that also asks
 # for ``live_server`` gets ``transactional_db`` instead (pytest-django gives it precedence), so the rows
 # they create are committed and the live server sees them.
-open_edition = submission_fixtures.open_edition
-make_author = submission_fixtures.make_author
 
 PASSWORD = "correct-horse-battery-9"
 CONFIRM_LINK = re.compile(r"https?://\S+/accounts/confirm-email/\S+/")

@@ -20,14 +20,11 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import VIEWPORTS, screenshot_path
 from tests.review import conftest as review_fixtures
-from tests.submissions import conftest as submission_fixtures
 
 pytestmark = pytest.mark.browser
 
 # The review package's fixtures, reused as they are (see tests/e2e/test_author_flow_browser.py for why
 # assigning them is enough: with ``live_server`` in the test, their ``db`` becomes ``transactional_db``).
-open_edition = submission_fixtures.open_edition
-make_author = submission_fixtures.make_author
 organizer = review_fixtures.organizer
 review_world = review_fixtures.review_world
 

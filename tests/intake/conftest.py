@@ -23,7 +23,6 @@ from django.utils import timezone
 from program.models import ImportantDate
 from program.services.copying import edition_copy
 from tests.services import missing, require_executable
-from tests.submissions.conftest import make_author, open_edition  # noqa: F401 - fixtures reused here
 
 from .corpus import AUTHSERV_ID, LATE, OVERSIZE_CAP, PAPERS
 

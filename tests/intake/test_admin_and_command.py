@@ -34,16 +34,16 @@ def test_organizers_see_every_inbound_message_and_what_became_of_it(organizer_cl
     refused = ingest(raw(message(sender="bea@example.org", subject="No file here", attachments=())))
     ignored = ingest(raw(message(sender="away@example.org", subject="Away",
                                  headers=(("Auto-Submitted", "auto-replied"),))))
-    page = organizer_client.get(reverse("admin:submissions_inboundmessage_changelist")).content.decode()
+    page = organizer_client.get(reverse("admin:intake_inboundmessage_changelist")).content.decode()
     for row in (pending, refused, ignored):
         assert row.from_address in page and row.subject in page
     assert "Pending: waiting for the sender to confirm the address" in page and "Refused" in page
     assert "Your message had no attachment" in page and "Not answered: Auto-Submitted: auto-replied" in page
 
-    filtered = organizer_client.get(reverse("admin:submissions_inboundmessage_changelist") + "?status=pending")
+    filtered = organizer_client.get(reverse("admin:intake_inboundmessage_changelist") + "?status=pending")
     assert "Pending paper" in filtered.content.decode() and "No file here" not in filtered.content.decode()
 
-    detail = organizer_client.get(reverse("admin:submissions_inboundmessage_change", args=[pending.pk]))
+    detail = organizer_client.get(reverse("admin:intake_inboundmessage_change", args=[pending.pk]))
     text = detail.content.decode()
     assert detail.status_code == 200 and "Subject: Pending paper" in text  # the raw headers
     assert pending.confirm_key_hash not in text  # never shown
@@ -52,7 +52,7 @@ def test_organizers_see_every_inbound_message_and_what_became_of_it(organizer_cl
 def test_the_reprocess_action_processes_a_refused_message_again(organizer_client, intake_editions):
     refused = ingest(raw(message(sender="bea@example.org", subject="No file here", attachments=())))
     pending = ingest(raw(message(sender="ann@example.org")))
-    response = organizer_client.post(reverse("admin:submissions_inboundmessage_changelist"), {
+    response = organizer_client.post(reverse("admin:intake_inboundmessage_changelist"), {
         "action": "reprocess", "_selected_action": [refused.pk, pending.pk]}, follow=True)
     text = response.content.decode()
     assert "1 message(s) queued for processing again" in text and "1 message(s) skipped" in text

@@ -41,7 +41,6 @@ from outbox.services import (
     outbox_sweep,
 )
 from tests.review import conftest as review_fixtures
-from tests.submissions import conftest as submission_fixtures
 from tests.support.celery_worker import (
     WorkerProcess,
     database_url_for_worker,
@@ -52,7 +51,6 @@ from tests.support.celery_worker import (
 
 pytestmark = pytest.mark.services
 
-open_edition = submission_fixtures.open_edition
 organizer = review_fixtures.organizer
 
 State = OutboundMail.State

@@ -15,13 +15,10 @@ from pathlib import Path
 import pytest
 
 from tests.services import missing, require_executable
-from tests.submissions import conftest as submission_fixtures
 from tests.support.celery_worker import database_url_for_worker, wait_until
 from tests.support.site_processes import CeleryBeat, CeleryWorker, Gunicorn, manage, site_env
 from tests.talkmedia import conftest as video_fixtures
 
-open_edition = submission_fixtures.open_edition
-make_author = submission_fixtures.make_author
 media_world = video_fixtures.media_world
 organizer = video_fixtures.organizer
 s3_server = video_fixtures.s3_server

@@ -16,11 +16,8 @@ import pytest  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 from tests.services import missing  # noqa: E402
-from tests.submissions import conftest as submission_fixtures  # noqa: E402
 
 # The submissions package's fixtures, reused as they are (an open practice edition, verified accounts).
-open_edition = submission_fixtures.open_edition
-make_author = submission_fixtures.make_author
 
 MIB = 1024 * 1024
 
