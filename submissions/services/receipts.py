@@ -2,6 +2,7 @@
 import datetime
 
 from django.conf import settings
+from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +35,8 @@ def receipt_queue(*, event: SubmissionEvent) -> list[OutboundMail]:
     """
     submission = event.submission
     user = event.actor
+    # Fetched once for the receipt and for deadline_for below, which asks for the authors' extensions.
+    prefetch_related_objects([submission], "authors")
     authors = list(submission.authors.all())
     recipients = [a.email for a in authors]
     if user is not None and user.email:
