@@ -190,3 +190,22 @@ def test_a_worker_that_cannot_start_is_our_problem_and_says_why(monkeypatch, tmp
         "We could not check your PDF because of a problem on our side; please try again in a few minutes."
     ]
     assert "ModuleNotFoundError" in caplog.text
+
+
+def page_count_in_pool_process(pages: int) -> tuple[int, bool, bool]:
+    result = check_pdf(pdf_corpus.paper(pages), page_limit=9)
+    import billiard
+
+    return result.page_count, billiard.current_process().daemon, bool(worker_pids())
+
+
+def test_celery_prefork_pool_processes_check_with_workers_of_their_own():
+    """Celery's prefork pool processes are daemonic billiard processes (email intake checks PDFs there)."""
+    import billiard
+
+    assert_two_page_paper_accepted()  # the parent's pool exists before the fork, as in a worker that checked before
+    with billiard.Pool(2) as pool:
+        answers = pool.map(page_count_in_pool_process, [1, 2, 3, 4])
+
+    assert answers == [(1, True, True), (2, True, True), (3, True, True), (4, True, True)]
+    assert_two_page_paper_accepted()
