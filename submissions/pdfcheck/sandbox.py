@@ -72,8 +72,12 @@ class SandboxWorker:
     def parse(self, content: bytes, request: dict, timeout_seconds: float) -> dict:
         """The worker's facts; raises WorkerBroken, WorkerLost, or TimeoutError when it stopped answering."""
         if not self.ready:
-            if self._read_line(time.monotonic() + STARTUP_SECONDS) != b"READY":
-                raise WorkerBroken(self.error_tail())
+            try:
+                greeting = self._read_line(time.monotonic() + STARTUP_SECONDS)
+            except TimeoutError:
+                raise WorkerBroken(f"not ready after {STARTUP_SECONDS:g} s: {self.error_tail()}") from None
+            if greeting != b"READY":
+                raise WorkerBroken(f"exit status {self.process.poll()}: {self.error_tail()}")
             self.ready = True
         deadline = time.monotonic() + timeout_seconds + ANSWER_GRACE_SECONDS
         header = json.dumps({**request, "size": len(content)}).encode("ascii") + b"\n"

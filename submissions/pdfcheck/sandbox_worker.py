@@ -69,13 +69,17 @@ def parse_here(data: bytes, request: dict, answer_fd: int) -> int:
     """In the fork: limit this process, parse, write the facts to answer_fd; the exit code for os._exit."""
     try:
         # The worker's own pipes to its caller are not the parser's business: a parser subverted by
-        # a crafted file must not be able to answer for other checks.
+        # a crafted file must not be able to answer for other checks. Its error output goes nowhere
+        # too: that is a file, and writing to a file past RLIMIT_FSIZE=0 would kill the parse.
         devnull = os.open(os.devnull, os.O_RDWR)
-        os.dup2(devnull, 0)
-        os.dup2(devnull, 1)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
         os.close(devnull)
-        with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
-            clear.write("5")  # peak resident memory counts from here, not the worker's
+        try:
+            with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
+                clear.write("5")  # peak resident memory counts from here, not from the worker's
+        except OSError:  # a restricted /proc: the peak then includes the worker's, which is only a report
+            pass
         isolated_parse.limit_resources(request["memory_bytes"], request["cpu_seconds"], request["inflate_bytes"])
         try:
             facts = isolated_parse.facts_about(data, request["page_limit"], request["content_bytes"])
