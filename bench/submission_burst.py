@@ -15,7 +15,9 @@
    CSRF token, then ``POST`` it (multipart, a 2-page PDF, ``submit=1``). 200 submissions in all;
 5. prints the submissions stored (counted in the database: must be 200), 5xx answers (must be none),
    other answers that are not the expected redirect, p50/p99 latency, total time and submissions/s;
-   then drops the database.
+   then drops the database. With ``--rounds N`` the burst is repeated N times on the same server
+   (4,000 papers for N=20 are 20 bursts, not one) and the figures are medians over the rounds, each
+   round printed with the load average beside it. The last line is ``BENCH-JSON {...}``.
 
 Nothing about speed is asserted. The exit code is 1 when fewer than 200 papers were stored or any
 answer was a 5xx, 2 when the bench could not run.
@@ -30,6 +32,7 @@ The gunicorn helpers (start, wait, stop, ``manage.py``) are bench/program_page.p
 """
 import argparse
 import io
+import json
 import math
 import os
 import re
@@ -199,8 +202,9 @@ class Outcome:
     detail: str = ""
 
 
-def run_author(author: Author, papers: int, start: threading.Barrier, outcomes: list, lock: threading.Lock):
-    pdfs = [two_page_pdf(f"{author.email} paper {n}") for n in range(papers)]
+def run_author(author: Author, papers: int, start: threading.Barrier, outcomes: list, lock: threading.Lock,
+               round_number: int = 0):
+    pdfs = [two_page_pdf(f"{author.email} paper {n} round {round_number}") for n in range(papers)]
     mine = []
     start.wait()
     for n, pdf in enumerate(pdfs):
@@ -235,6 +239,31 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))]
 
 
+def burst(authors: list[Author], papers: int, round_number: int) -> dict:
+    """One burst: every author submits `papers` papers at once; latencies and the burst's wall time."""
+    outcomes: list[Outcome] = []
+    lock = threading.Lock()
+    start = threading.Barrier(len(authors) + 1)
+    threads = [threading.Thread(target=run_author, args=(a, papers, start, outcomes, lock, round_number))
+               for a in authors]
+    for thread in threads:
+        thread.start()
+    load_before = os.getloadavg()[0]
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    post_seconds = [o.seconds for o in outcomes if o.kind == "POST paper" and o.status]
+    get_seconds = [o.seconds for o in outcomes if o.kind == "GET form"]
+    return {
+        "outcomes": outcomes, "seconds": elapsed, "load_before": load_before, "load_after": os.getloadavg()[0],
+        "post_p50": percentile(post_seconds, .5), "post_p99": percentile(post_seconds, .99),
+        "post_max": max(post_seconds, default=0.0), "get_p50": percentile(get_seconds, .5),
+        "get_p99": percentile(get_seconds, .99),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--server", default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432"),
@@ -245,6 +274,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2, for 2 cores)")
     parser.add_argument("--redis-url", default="",
                         help="put the cache (sessions' rate limits, pages) on this Redis; Celery stays on files")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="bursts one after another on the same server; figures are medians over rounds")
     parser.add_argument("--keep", action="store_true", help="keep the database and the temporary folder")
     args = parser.parse_args()
     expected = args.authors * args.papers
@@ -295,30 +326,18 @@ def main() -> int:
         print(f"  {len(authors)} authors signed in through /accounts/login/", flush=True)
 
         print(f"\n{args.authors} clients × {args.papers} papers (2-page PDFs, submit=1) against gunicorn with "
-              f"{args.workers} sync workers; no Celery worker, receipts stay queued in the outbox\n", flush=True)
-        outcomes: list[Outcome] = []
-        lock = threading.Lock()
-        start = threading.Barrier(len(authors) + 1)
-        threads = [threading.Thread(target=run_author, args=(a, args.papers, start, outcomes, lock)) for a in authors]
-        for thread in threads:
-            thread.start()
-        load_before = os.getloadavg()[0]
-        start.wait()
-        began = time.perf_counter()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - began
+              f"{args.workers} sync workers; no Celery worker, receipts stay queued in the outbox; "
+              f"{args.rounds} round(s)\n", flush=True)
+        rounds = [burst(authors, args.papers, round_number) for round_number in range(args.rounds)]
+        expected *= args.rounds
+        outcomes = [outcome for one in rounds for outcome in one["outcomes"]]
 
         stored = scalar(database_url, "SELECT count(*) FROM submissions_submission WHERE status = %s", "submitted")
         all_rows = scalar(database_url, "SELECT count(*) FROM submissions_submission")
         versions = scalar(database_url, "SELECT count(*) FROM submissions_paperversion")
         receipts = scalar(database_url, "SELECT count(*) FROM personal_site_outboundmail WHERE kind = %s", "receipt")
-        posts = [o for o in outcomes if o.kind == "POST paper"]
-        gets = [o for o in outcomes if o.kind == "GET form"]
         server_errors = [o for o in outcomes if o.status >= 500]
         unexpected = [o for o in outcomes if o.status < 500 and o.detail]
-        post_seconds = [o.seconds for o in posts if o.status]
-        get_seconds = [o.seconds for o in gets]
 
         print(f"submissions stored (status submitted, in the database): {stored} of {expected}"
               + ("" if all_rows == stored else f" ({all_rows} rows in all)"))
@@ -328,20 +347,33 @@ def main() -> int:
         for (kind, status, detail), count in Counter((o.kind, o.status, o.detail[:160]) for o in
                                                     server_errors + unexpected).most_common(8):
             print(f"  {count:4d} × {kind} → {status or 'no answer'}: {detail}")
-        print(f"POST (check the PDF, store it, queue receipts): p50 {percentile(post_seconds, .5) * 1e3:7.0f} ms  "
-              f"p99 {percentile(post_seconds, .99) * 1e3:7.0f} ms  max {max(post_seconds, default=0) * 1e3:7.0f} ms"
-              f"  mean {statistics.fmean(post_seconds) * 1e3 if post_seconds else 0:7.0f} ms")
-        print(f"GET the form:                                    p50 {percentile(get_seconds, .5) * 1e3:7.0f} ms  "
-              f"p99 {percentile(get_seconds, .99) * 1e3:7.0f} ms")
-        print(f"total {elapsed:.1f} s for {len(posts)} submissions: {stored / elapsed:.1f} stored submissions/s")
-        print(f"machine: {os.cpu_count()} CPUs, load average {load_before:.1f} before the burst, "
-              f"{os.getloadavg()[0]:.1f} after (other work on the machine skews the figures)")
+        for number, one in enumerate(rounds, start=1):
+            print(f"round {number}: POST (check the PDF, store it, queue receipts) p50 {one['post_p50'] * 1e3:5.0f} ms"
+                  f"  p99 {one['post_p99'] * 1e3:5.0f} ms  max {one['post_max'] * 1e3:5.0f} ms;  GET the form p50 "
+                  f"{one['get_p50'] * 1e3:5.0f} ms  p99 {one['get_p99'] * 1e3:5.0f} ms;  {one['seconds']:.1f} s, "
+                  f"load average {one['load_before']:.1f} before, {one['load_after']:.1f} after")
+        figures = {key: statistics.median(one[key] for one in rounds)
+                   for key in ("post_p50", "post_p99", "post_max", "get_p50", "get_p99", "seconds")}
+        print(f"median over {len(rounds)} round(s): POST p50 {figures['post_p50'] * 1e3:.0f} ms, "
+              f"p99 {figures['post_p99'] * 1e3:.0f} ms; {args.authors * args.papers / figures['seconds']:.1f} "
+              f"submissions/s")
+        print(f"machine: {os.cpu_count()} CPUs, load average {rounds[0]['load_before']:.1f} before the first burst, "
+              f"{os.getloadavg()[0]:.1f} after the last (other work on the machine skews the figures)")
+        json_figures = {
+            "bench": "submission_burst", "stored": stored, "expected": expected, "server_errors": len(server_errors),
+            "unexpected": len(unexpected), "rounds": len(rounds), "clients": args.authors, "papers": args.papers,
+            **{f"{key}_ms" if key != "seconds" else key: round(value * (1e3 if key != "seconds" else 1), 1)
+               for key, value in figures.items()},
+            "post_p99_ms_by_round": [round(one["post_p99"] * 1e3, 1) for one in rounds],
+            "load_before": round(rounds[0]["load_before"], 2), "load_after": round(os.getloadavg()[0], 2),
+        }
         log = workdir / "gunicorn.log"
         if log.is_file() and log.stat().st_size:
             print("--- gunicorn.log (last lines)\n" + "\n".join(log.read_text().splitlines()[-10:]))
         failed = stored != expected or server_errors
         if failed:
             print(f"\nFAILED: {stored} of {expected} stored, {len(server_errors)} 5xx answers", file=sys.stderr)
+        print("BENCH-JSON " + json.dumps(json_figures, sort_keys=True), flush=True)
         return 1 if failed else 0
     except BenchError as exc:
         print(f"\nbench/submission_burst.py: {exc}", file=sys.stderr)

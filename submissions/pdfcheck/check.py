@@ -1,9 +1,10 @@
 """The one PDF check every way a paper comes in (upload form, email) goes through.
 
 Cheap checks on the raw bytes come first (size, emptiness, %PDF- at offset 0, a final %%EOF), so a
-wrong or oversized file never reaches a parser. Parsing happens in a child process with memory,
-CPU and wall-clock limits (see sandbox.py). Nothing here touches models or storage: callers store
-the original bytes unchanged under the returned SHA-256.
+wrong or oversized file never reaches a parser. Parsing happens in a sandbox process with memory,
+CPU and wall-clock limits, forked from a pre-started worker (see sandbox.py and sandbox_worker.py).
+Nothing here touches models or storage: callers store the original bytes unchanged under the
+returned SHA-256.
 """
 
 import hashlib
@@ -16,7 +17,7 @@ from django.conf import settings
 
 from . import messages
 from .paper import PageSize, group_page_sizes
-from .sandbox import parse_in_child
+from .sandbox import DEFAULT_CHECKS_PER_WORKER, DEFAULT_MAX_WORKERS, parse_in_sandbox
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,9 @@ DEFAULT_TIMEOUT_SECONDS = 10.0
 DEFAULT_MEMORY_BYTES = 256 * 1024 * 1024
 # Largest size one object or cross-reference stream may inflate to; real ones are well under a megabyte.
 DEFAULT_INFLATE_BYTES = 8 * 1024 * 1024
+# Largest size one page's drawing instructions (contents, forms, patterns) may inflate to. A dense
+# page of text is about 100 KB; a vector plot of a million points about 30 MB.
+DEFAULT_PAGE_CONTENT_BYTES = 32 * 1024 * 1024
 # Viewers accept a PDF whose %%EOF marker is within the last 1024 bytes; a missing one means a cut-off file.
 EOF_WINDOW = 1024
 READ_CHUNK = 1024 * 1024
@@ -52,7 +56,8 @@ class PdfCheckResult:
     page_sizes: list[PageSize] = field(default_factory=list)
     title: str | None = None
     author: str | None = None
-    # For logs and the benchmark: time in the parser process and its own peak resident memory, if it got that far.
+    # For logs and the benchmark: the check's time in the sandbox (waiting for a worker included) and the
+    # parse process's own peak resident memory, if it got that far.
     parse_seconds: float | None = None
     parser_peak_rss_bytes: int | None = None
 
@@ -63,6 +68,7 @@ class Limits:
     timeout_seconds: float
     memory_bytes: int
     inflate_bytes: int
+    page_content_bytes: int
 
 
 def check_pdf(
@@ -73,13 +79,15 @@ def check_pdf(
     timeout_seconds: float | None = None,
     memory_bytes: int | None = None,
     inflate_bytes: int | None = None,
+    page_content_bytes: int | None = None,
 ) -> PdfCheckResult:
     """Check an uploaded paper. Never raises for bad input: every problem becomes an author-facing message.
 
     data is the file's bytes or a binary file object (read from its current position, which is
     restored if the file is seekable). Limits left as None come from the settings PDF_MAX_BYTES,
-    PDF_CHECK_TIMEOUT_SECONDS, PDF_CHECK_MEMORY_BYTES and PDF_CHECK_INFLATE_BYTES (or the defaults
-    above when Django is not configured).
+    PDF_CHECK_TIMEOUT_SECONDS, PDF_CHECK_MEMORY_BYTES, PDF_CHECK_INFLATE_BYTES and
+    PDF_CHECK_PAGE_CONTENT_BYTES (or the defaults above when Django is not configured).
+    PDF_CHECK_WORKERS and PDF_CHECK_WORKER_MAX_CHECKS size this process's sandbox pool.
     """
     if page_limit < 1:
         raise ValueError("page_limit must be at least 1")
@@ -88,6 +96,7 @@ def check_pdf(
         timeout_seconds=timeout_seconds or _setting("PDF_CHECK_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS),
         memory_bytes=memory_bytes or _setting("PDF_CHECK_MEMORY_BYTES", DEFAULT_MEMORY_BYTES),
         inflate_bytes=inflate_bytes or _setting("PDF_CHECK_INFLATE_BYTES", DEFAULT_INFLATE_BYTES),
+        page_content_bytes=page_content_bytes or _setting("PDF_CHECK_PAGE_CONTENT_BYTES", DEFAULT_PAGE_CONTENT_BYTES),
     )
     try:
         content, size, sha256 = _read_upload(data, limits.max_bytes)
@@ -99,9 +108,13 @@ def check_pdf(
     if refusal:
         result.errors.append(refusal)
     else:
-        facts = parse_in_child(
-            content, page_limit=page_limit, memory_bytes=limits.memory_bytes,
-            inflate_bytes=limits.inflate_bytes, timeout_seconds=limits.timeout_seconds,
+        facts = parse_in_sandbox(
+            content,
+            limits={"page_limit": page_limit, "memory_bytes": limits.memory_bytes,
+                    "inflate_bytes": limits.inflate_bytes, "content_bytes": limits.page_content_bytes},
+            timeout_seconds=limits.timeout_seconds,
+            max_workers=_setting("PDF_CHECK_WORKERS", DEFAULT_MAX_WORKERS),
+            checks_per_worker=_setting("PDF_CHECK_WORKER_MAX_CHECKS", DEFAULT_CHECKS_PER_WORKER),
         )
         _judge_parsed(result, facts, page_limit, limits)
     result.ok = not result.errors
@@ -172,6 +185,8 @@ def _judge_parsed(result: PdfCheckResult, facts: dict, page_limit: int, limits: 
         result.errors.append(messages.JAVASCRIPT)
     if facts["launch"]:
         result.errors.append(messages.LAUNCH)
+    if oversized_page := facts.get("oversized_content_page"):
+        result.errors.append(messages.page_content_too_large(oversized_page, limits.page_content_bytes))
     if facts["repaired"]:
         result.warnings.append(messages.REPAIRED)
     if facts["page_sizes"] is not None:

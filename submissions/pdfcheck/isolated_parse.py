@@ -1,45 +1,41 @@
-"""Parse one untrusted PDF inside a child process that has its own memory and CPU limits.
+"""Facts about one untrusted PDF, gathered inside a sandbox process (see sandbox_worker.py).
 
-Run as ``python -I isolated_parse.py PAGE_LIMIT MEMORY_BYTES CPU_SECONDS INFLATE_BYTES`` with the PDF's
-bytes on stdin; prints one JSON object of facts on stdout. It only reports facts (page count, page sizes,
-JavaScript found, ...); the parent process turns them into messages for authors.
+It only reports facts (page count, page sizes, JavaScript found, how far page contents expand, ...);
+the web or Celery process turns them into messages for authors. This module imports only the
+standard library, pikepdf and its sibling page_content.py: the sandbox runs with ``-I`` and without
+the project on ``sys.path``, so nothing of Django is loaded there.
 
-Why a child process: qpdf must inflate compressed object streams and cross-reference streams to
-find a document's objects, and a crafted stream can inflate to gigabytes (a decompression bomb) or
-a crafted file can make the parser work for a long time. Two layers stop that: qpdf's own limit on
-how much one Flate stream may inflate to (a bomb fails after a few megabytes, in a fraction of a
-second), and, for everything else, kernel limits on this process's address space and CPU time; the
-parent adds a wall-clock timeout. The script imports only the standard library and
-pikepdf, because ``-I`` keeps the project off ``sys.path``: nothing of Django is loaded here.
-
-Page content streams and images are never decoded: nothing below reads stream data.
+Why a separate process with limits: qpdf must inflate compressed object streams and cross-reference
+streams to find a document's objects, and a crafted stream can inflate to gigabytes (a decompression
+bomb) or a crafted file can make the parser work for a long time. Two layers stop that: qpdf's own
+limit on how much one Flate stream may inflate to (a bomb fails after a few megabytes, in a fraction
+of a second), and, for everything else, kernel limits on the process's address space and CPU time;
+the sandbox adds a wall-clock timeout. Page content streams (the drawing instructions, where a bomb
+would go off in every viewer) are inflated with a byte cap by page_content.py; images are never decoded.
 """
 
 import io
-import json
 import math
-import os
 import resource
-import sys
 
 import pikepdf
 import pikepdf.settings
+from page_content import first_oversized_page
 from pikepdf import Array, Dictionary, Name, Stream
-
-# Exit codes the parent understands when no JSON could be written.
-EXIT_OUT_OF_MEMORY = 3
 
 # Substrings of an object's unparsed form that may mean an action; a cheap filter before the precise walk.
 ACTION_TOKENS = (b"/JS", b"/JavaScript", b"/Launch")
 MAX_NESTING = 64
 MAX_TEXT = 300
+# Enough for the pipes, /proc/self/status and whatever Python opens lazily; a parser needs no more.
+MAX_OPEN_FILES = 32
 
 
 def memory_status(field: str) -> int:
     """A size from /proc/self/status, in bytes: VmSize (address space) or VmHWM (peak resident memory).
 
-    VmHWM belongs to this program's memory map, which starts at exec; getrusage's ru_maxrss would
-    also count the parent's memory shared with the child before exec.
+    In a forked parse process VmHWM starts from the memory inherited at fork and counts from there;
+    getrusage's ru_maxrss would report the largest of all earlier children too.
     """
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:
@@ -49,11 +45,13 @@ def memory_status(field: str) -> int:
 
 
 def limit_resources(memory_bytes: int, cpu_seconds: int, inflate_bytes: int) -> None:
-    """Cap memory, CPU and stream inflation for the rest of this process; a crash leaves no core dump."""
+    """Cap memory, CPU, files and stream inflation for the rest of this process; a crash leaves no core dump."""
     # A budget on top of what Python and pikepdf already map, so it means the same on every machine.
     lower_limit(resource.RLIMIT_AS, memory_status("VmSize") + memory_bytes)
     lower_limit(resource.RLIMIT_CPU, cpu_seconds)
     lower_limit(resource.RLIMIT_CORE, 0)
+    lower_limit(resource.RLIMIT_FSIZE, 0)  # the parser writes nothing but its answer, to a pipe
+    lower_limit(resource.RLIMIT_NOFILE, MAX_OPEN_FILES)
     # Object and cross-reference streams are the only streams qpdf decodes here (PNG predictors for the latter).
     pikepdf.settings.set_qpdf_limits(flate_max_memory=inflate_bytes, png_max_memory=inflate_bytes)
 
@@ -202,20 +200,31 @@ def failure_status(error: str) -> str:
     return "page_tree" if "/pages" in lowered or "page tree" in lowered or "pages tree" in lowered else "damaged"
 
 
-def facts_about(data: bytes, page_limit: int) -> dict:
-    """Everything the parent needs to judge the PDF, or the reason it could not be read."""
+def facts_about(data: bytes, page_limit: int, content_bytes: int) -> dict:
+    """Everything the check needs to judge the PDF, or the reason it could not be read.
+
+    Page sizes and contents are only looked at for papers within the page limit: a longer one is
+    refused for its length, and a 10,000-page file must not cost 10,000 pages of work.
+    """
     try:
         pdf = pikepdf.open(io.BytesIO(data))
         pages = list(pdf.pages)
-        sizes = [visible_size(page.obj) for page in pages] if len(pages) <= page_limit else None
+        within_limit = len(pages) <= page_limit
+        sizes = [visible_size(page.obj) for page in pages] if within_limit else None
         actions = dangerous_actions(pdf)
+        # Before reading page contents: qpdf's warnings about those streams are not repairs of the file.
+        rebuilt, dropped_pages = repairs(pdf)
+        if dropped_pages:
+            return {"status": "page_tree", "detail": "qpdf dropped entries of the page tree"}
+        oversized = (
+            first_oversized_page([page.obj for page in pages], lambda page: inherited(page, "/Resources"),
+                                 content_bytes)
+            if within_limit else None
+        )
     except pikepdf.PasswordError:
         return {"status": "password"}
     except pikepdf.PdfError as error:
         return {"status": failure_status(str(error)), "detail": str(error)[:500]}
-    rebuilt, dropped_pages = repairs(pdf)
-    if dropped_pages:
-        return {"status": "page_tree", "detail": "qpdf dropped entries of the page tree"}
     return {
         "status": "ok",
         "repaired": rebuilt,
@@ -223,28 +232,6 @@ def facts_about(data: bytes, page_limit: int) -> dict:
         "page_sizes": sizes,
         "javascript": "javascript" in actions,
         "launch": "launch" in actions,
+        "oversized_content_page": oversized,
         **document_info(pdf),
     }
-
-
-def main(argv: list[str]) -> int:
-    page_limit, memory_bytes, cpu_seconds, inflate_bytes = (int(arg) for arg in argv[1:5])
-    data = sys.stdin.buffer.read()
-    limit_resources(memory_bytes, cpu_seconds, inflate_bytes)
-    try:
-        facts = facts_about(data, page_limit)
-    except MemoryError:
-        facts = {"status": "memory"}
-    except RecursionError as error:
-        facts = {"status": "damaged", "detail": f"recursion: {error}"[:500]}
-    facts["peak_rss_bytes"] = memory_status("VmHWM")
-    sys.stdout.write(json.dumps(facts))
-    sys.stdout.flush()
-    return 0
-
-
-if __name__ == "__main__":
-    try:
-        sys.exit(main(sys.argv))
-    except MemoryError:
-        os._exit(EXIT_OUT_OF_MEMORY)

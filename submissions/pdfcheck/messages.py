@@ -69,6 +69,14 @@ def too_slow(seconds: float) -> str:
     )
 
 
+def page_content_too_large(page: int, limit: int) -> str:
+    return (
+        f"The contents of page {page} of this PDF expand to more than {_size(limit, math.floor)} when opened, far more "
+        "than a paper needs; it may be damaged or built to crash PDF viewers. Please export your paper as PDF again "
+        "(a figure with millions of points is better included as an image)."
+    )
+
+
 def unexpected_page_size(pages: list[int], width: float, height: float) -> str:
     which = f"Page {pages[0]} is" if len(pages) == 1 else f"Pages {_page_ranges(pages)} are"
     return f"{which} {_points(width)} × {_points(height)} pt; the call expects A4 or US Letter."

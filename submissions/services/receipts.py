@@ -2,6 +2,7 @@
 import datetime
 
 from django.conf import settings
+from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,9 +16,8 @@ from submissions.models import PaperVersion, SubmissionEvent
 RECEIPT = MailKind.RECEIPT
 
 
-def _others_receipts_last_hour(user) -> int:
+def _others_receipts_last_hour(user, *, own: set[str]) -> int:
     since = timezone.now() - datetime.timedelta(hours=1)
-    own = verified_emails(user) | {user.email.lower()}
     return (
         OutboundMail.objects.filter(kind=RECEIPT, triggered_by=user, created_at__gte=since)
         .exclude(recipient__in=own)
@@ -34,6 +34,8 @@ def receipt_queue(*, event: SubmissionEvent) -> list[OutboundMail]:
     """
     submission = event.submission
     user = event.actor
+    # Fetched once for the receipt and for deadline_for below, which asks for the authors' extensions.
+    prefetch_related_objects([submission], "authors")
     authors = list(submission.authors.all())
     recipients = [a.email for a in authors]
     if user is not None and user.email:
@@ -42,8 +44,9 @@ def receipt_queue(*, event: SubmissionEvent) -> list[OutboundMail]:
     if user is not None:
         own = verified_emails(user) | {user.email.lower()}
         others = [r for r in dict.fromkeys(x.lower() for x in recipients) if r not in own]
-        budget = settings.RECEIPTS_TO_OTHERS_PER_HOUR - _others_receipts_last_hour(user)
-        suppress = others[max(budget, 0):]
+        if others:  # the hour's count only matters when someone else is to be mailed
+            budget = settings.RECEIPTS_TO_OTHERS_PER_HOUR - _others_receipts_last_hour(user, own=own)
+            suppress = others[max(budget, 0):]
     deadline = deadline_for(submission.edition, submission=submission)
     version = submission.versions.order_by("-received_at", "-id").first()
     # A paper that came by email: the receipt says how to complete it on the site, and a reply to it

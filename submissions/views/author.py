@@ -70,7 +70,9 @@ def my_submissions(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def submission_new(request, edition):
-    edition = get_object_or_404(Edition.objects.select_related("cfp"), slug=edition)
+    # The important dates come along: the deadline is read here, in submission_create and in the receipt.
+    edition = get_object_or_404(Edition.objects.select_related("cfp").prefetch_related("important_dates"),
+                                slug=edition)
     at = _arrived(request)
     deadline = deadline_for(edition, SUBMISSION, author_emails=(request.user.email,))
     if not is_open(deadline, at=at):

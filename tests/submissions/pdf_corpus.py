@@ -5,6 +5,7 @@ decompression bombs, names hidden behind #-escapes) are written byte by byte wit
 ``python -m tests.submissions.pdf_corpus FOLDER`` writes them all out, to try them in real viewers.
 """
 
+import base64
 import io
 import struct
 import sys
@@ -200,6 +201,89 @@ def content_stream_bomb(gigabytes: int = 4) -> bytes:
     })
 
 
+def two_page_content_bomb(megabytes: int = 256) -> bytes:
+    """A 2-page paper whose first page's drawing instructions inflate to `megabytes` MiB (about 250 KB on disk)."""
+    bomb = deflate_then_zeros(b"q Q\n", megabytes * MB)
+    return raw_pdf({
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>",
+        3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << >> /Contents 5 0 R >>",
+        4: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << >> /Contents 6 0 R >>",
+        5: stream_object(b"/Filter /FlateDecode", bomb),
+        6: stream_object(b"", b"q Q"),
+    })
+
+
+def content_bomb_spread_over_streams(streams: int = 48) -> bytes:
+    """Page 1's contents are `streams` separate streams of 1 MiB each: none is large, together they are."""
+    pieces = {5 + n: stream_object(b"/Filter /FlateDecode", zlib.compress(b"%" + bytes(MB - 2) + b"\n", 9))
+              for n in range(streams)}
+    contents = b"[" + b" ".join(b"%d 0 R" % number for number in pieces) + b"]"
+    return raw_pdf({
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << >> /Contents %s >>" % contents,
+        **pieces,
+    })
+
+
+def content_bomb_repeating_one_stream(repeats: int = 100) -> bytes:
+    """Page 1's /Contents lists the same 1 MiB stream `repeats` times; a viewer inflates it every time."""
+    contents = b"[" + b" 4 0 R" * repeats + b"]"
+    return raw_pdf({
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << >> /Contents %s >>" % contents,
+        4: stream_object(b"/Filter /FlateDecode", zlib.compress(b"%" + bytes(MB - 2) + b"\n", 9)),
+    })
+
+
+def form(resources: bytes, data: bytes, filters: bytes = b"/FlateDecode") -> bytes:
+    """A Form XObject: drawing instructions a page (or another form) calls with /Name Do."""
+    return stream_object(b"/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << %s >> /Filter %s"
+                         % (resources, filters), data)
+
+
+def content_bomb_in_nested_forms(megabytes: int = 256) -> bytes:
+    """Page 1 draws form 1, which draws form 2, which draws form 3: form 3 inflates to `megabytes` MiB."""
+    return raw_pdf({
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /F1 5 0 R >> >> "
+           b"/Contents 4 0 R >>",
+        4: stream_object(b"", b"/F1 Do"),
+        5: form(b"/XObject << /F2 6 0 R >>", zlib.compress(b"/F2 Do")),
+        6: form(b"/XObject << /F3 7 0 R /Self 6 0 R >>", zlib.compress(b"/F3 Do")),  # a cycle, for good measure
+        7: form(b"", deflate_then_zeros(b"q Q\n", megabytes * MB)),
+    })
+
+
+def content_bomb_behind_ascii85(megabytes: int = 256) -> bytes:
+    """Page 1's contents are Flate data written as ASCII85 text ([/ASCII85Decode /FlateDecode]), inflating to
+    `megabytes` MiB."""
+    text = base64.a85encode(deflate_then_zeros(b"q Q\n", megabytes * MB), wrapcol=76) + b"~>"
+    return raw_pdf({
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << >> /Contents 4 0 R >>",
+        4: stream_object(b"/Filter [/ASCII85Decode /FlateDecode]", text),
+    })
+
+
+def forms_within_the_content_limit() -> bytes:
+    """An ordinary page that draws a figure kept as a form (2 MiB of instructions) on both pages. Accepted."""
+    figure = b"0 0 m 100 100 l S\n" * (2 * MB // 18)
+    return raw_pdf({
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 /MediaBox [0 0 612 792] "
+           b"/Resources << /XObject << /Fig 6 0 R >> >> >>",
+        3: b"<< /Type /Page /Parent 2 0 R /Contents 5 0 R >>",
+        4: b"<< /Type /Page /Parent 2 0 R /Contents 5 0 R >>",
+        5: stream_object(b"/Filter /FlateDecode", zlib.compress(b"q /Fig Do Q")),
+        6: form(b"", zlib.compress(figure)),
+    })
+
+
 def object_flood(objects: int = 50_000) -> bytes:
     """A small file with very many tiny objects: parsing it costs far more memory than its size suggests."""
     flood = {number: b"<< /N %d >>" % number for number in range(4, 4 + objects)}
@@ -363,6 +447,8 @@ CORPUS = {
         empty, word_document_named_pdf, html_named_pdf, html_before_header, truncated, oversize,
         garbage_after_header, stale_cross_reference_table, password_protected, owner_locked_only,
         decompression_bomb, content_stream_bomb, object_flood,
+        two_page_content_bomb, content_bomb_spread_over_streams, content_bomb_repeating_one_stream,
+        content_bomb_in_nested_forms, content_bomb_behind_ascii85, forms_within_the_content_limit,
         page_tree_cycle, page_tree_without_count, page_tree_huge_count,
         one_page, two_pages, three_pages, forty_pages,
         javascript_on_open, javascript_on_page_open, javascript_hidden_in_names_tree, link_about_javascript,
