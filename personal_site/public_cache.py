@@ -7,9 +7,19 @@ once without scanning the cache.
 
 Two layers: the view decorator ``cache_public_page`` keeps rendered pages in the shared cache (so
 every process benefits from one rendering), and ``PublicPageMiddleware``, first in the stack, keeps
-each process's finished responses (headers included: CSP, HSTS…) in memory and answers repeat
-requests before any other middleware runs. The in-memory layer reads the shared generation at most
-once per ``PUBLIC_PAGE_GENERATION_CHECK_SECONDS``, so another process's change shows within that.
+each process's finished responses (headers included: CSP, HSTS…) in memory. The in-memory layer
+reads the shared generation at most once per ``PUBLIC_PAGE_GENERATION_CHECK_SECONDS``, so another
+process's change shows within that.
+
+Repeat requests are answered from memory as early as possible: under gunicorn by
+``serve_public_pages_first`` (``personal_site/wsgi.py``), which replays the stored status line,
+headers and bytes before Django's handler even builds a request: no request signals, no header
+re-validation, no middleware. Elsewhere (runserver, ASGI, the test client) the middleware answers
+them, before any other middleware. Both look pages up by ``_memory_key`` of the raw WSGI environ,
+and a page is only ever stored after it went through the whole stack with that environ (host
+validated, HTTPS redirect, security headers, CSP), so a hit replays exactly what that request got.
+A hit touches no database: persistent connections are checked for age and health by the next
+request that reaches Django.
 """
 import functools
 import threading
@@ -74,6 +84,47 @@ def cache_public_page(view):
 _PRIVATE_HEADERS = {"set-cookie", "date"}
 
 
+def _is_secure(environ) -> bool:
+    """``HttpRequest.is_secure()`` from the raw environ (the proxy's header when one is configured)."""
+    proxy_header = settings.SECURE_PROXY_SSL_HEADER
+    if proxy_header:
+        header, secure_value = proxy_header
+        value = environ.get(header)
+        if value is not None:
+            return value.split(",", 1)[0].strip() == secure_value
+    return environ.get("wsgi.url_scheme") == "https"
+
+
+def _memory_key(environ) -> str | None:
+    """The in-memory key of a GET of a public page, or None when the request may not be answered from memory.
+
+    Built from the raw environ, the same way for both layers: scheme, host exactly as sent, path and
+    query string. Only GET, and under ``SECURE_SSL_REDIRECT`` only secure requests (the others are
+    redirected by SecurityMiddleware).
+    """
+    if environ.get("REQUEST_METHOD") != "GET" or settings.PUBLIC_PAGE_CACHE_SECONDS <= 0:
+        return None
+    secure = _is_secure(environ)
+    if settings.SECURE_SSL_REDIRECT and not secure:
+        return None
+    if settings.USE_X_FORWARDED_HOST and "HTTP_X_FORWARDED_HOST" in environ:
+        host = environ["HTTP_X_FORWARDED_HOST"]
+    else:
+        host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
+    return (f"{'https' if secure else 'http'}://{host}{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}"
+            f"?{environ.get('QUERY_STRING', '')}")
+
+
+def _may_be_replayed(response) -> bool:
+    """A finished response that is the same for every visitor: a public page, no cookie, no nonce."""
+    return (
+        getattr(response, "public_page", False) and response.status_code == 200 and not response.streaming
+        and not response.cookies and "cookie" not in response.get("Vary", "").lower()
+        # A CSP nonce is worth something only if it is new for every response.
+        and "'nonce-" not in response.get("Content-Security-Policy", "")
+    )
+
+
 class _MemoryPages:
     """A small LRU of finished public responses, valid for one program generation."""
 
@@ -127,17 +178,18 @@ def forget_public_pages() -> None:
 
 
 class PublicPageMiddleware:
-    """Answer repeat GETs of public pages from memory, before the rest of the middleware stack."""
+    """Keep finished public pages in memory; answer repeat GETs from there, before the rest of the stack.
+
+    Under gunicorn the repeats never get here (``serve_public_pages_first`` answers them first).
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method != "GET" or settings.PUBLIC_PAGE_CACHE_SECONDS <= 0:
+        key = _memory_key(request.META)
+        if key is None:
             return self.get_response(request)
-        if settings.SECURE_SSL_REDIRECT and not request.is_secure():
-            return self.get_response(request)  # SecurityMiddleware redirects it
-        key = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
         hit = _memory.get(key)
         if hit is not None:
             _, content, headers = hit
@@ -147,8 +199,29 @@ class PublicPageMiddleware:
             return response
         generation = _memory.current_generation()
         response = self.get_response(request)
-        if (getattr(response, "public_page", False) and response.status_code == 200 and not response.streaming
-                and not response.cookies and "cookie" not in response.get("Vary", "").lower()):
+        if _may_be_replayed(response):
+            request.get_host()  # validated already by the stack; a host it refused is never stored
             headers = [(k, v) for k, v in response.items() if k.lower() not in _PRIVATE_HEADERS]
             _memory.put(key, generation, response.content, headers)
         return response
+
+
+def serve_public_pages_first(application):
+    """Wrap the WSGI application: answer a GET of a public page kept in memory without entering Django.
+
+    What is replayed is what ``PublicPageMiddleware`` stored from a full pass through the stack for
+    the same scheme, host, path and query string: status 200, every header but Date and Set-Cookie,
+    the bytes. The server adds its own Date.
+    """
+
+    def public_pages_first(environ, start_response):
+        key = _memory_key(environ)
+        if key is not None:
+            hit = _memory.get(key)
+            if hit is not None:
+                _, content, headers = hit
+                start_response("200 OK", list(headers))
+                return [content]
+        return application(environ, start_response)
+
+    return public_pages_first
