@@ -8,8 +8,10 @@
    (or ``--database-url``) and the production cache (files under ``VAR_DIR/cache``, or Redis when
    ``REDIS_URL`` is set; shared by the gunicorn workers); migrates, loads PeRSonAl 2020 and a
    generated edition of 36 talks (``bench/sample_edition.py``), runs collectstatic;
-2. serves it with gunicorn (2 workers: this machine has 2 cores), and beside it the bare yardstick
-   site (``bench/bare_site.py``: no middleware, one view returning the same bytes);
+2. serves it with gunicorn under the production configuration (``personal_site/gunicorn.conf.py``:
+   sync workers, as many as it says unless ``--workers`` is given), and beside it, under the same
+   configuration, the bare yardstick site (``bench/bare_site.py``: no middleware, one view returning
+   the same bytes);
 3. fetches each program page once (it must answer 200) and saves its bytes for the yardstick;
 4. measures each page on both servers with ``wrk -t2 -c32 -d10s --latency -H 'X-Forwarded-Proto:
    https'`` after a short warm-up, and prints requests per second, p99 latency and ours/bare.
@@ -17,11 +19,14 @@
 The goal is at least 90 % of the bare view's requests per second; the figure is printed, not
 asserted. ``--path /admin/login/`` measures other pages instead of the program pages; ``--rounds 3``
 alternates the measurements three times and prints medians, for a machine busy with other work.
+The last line, ``BENCH-JSON {...}``, carries the figures for ``bench/run_all.py`` (``make bench``).
 """
 import argparse
 import http.client
+import json
 import os
 import re
+import runpy
 import secrets
 import shutil
 import signal
@@ -41,9 +46,11 @@ sys.path.insert(0, str(REPO))
 from bench.sample_edition import edition_data  # noqa: E402
 
 EDITION_FILE = REPO / "program" / "editions" / "personal-2020.yaml"
+GUNICORN_CONFIG = REPO / "personal_site" / "gunicorn.conf.py"
 GENERATED_SLUG = "bench-36"
 GENERATED_TALKS = 36
 GOAL = 0.90
+P99_GOAL_MS = 20.0
 HEADERS = {"X-Forwarded-Proto": "https"}
 
 
@@ -88,9 +95,23 @@ def manage(env: dict, *args: str) -> str:
     return result.stdout.strip()
 
 
-def gunicorn(app: str, port: int, workers: int, env: dict, log: Path) -> subprocess.Popen:
-    argv = [sys.executable, "-m", "gunicorn", app, "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+def gunicorn_config_workers(env: dict) -> int:
+    """How many workers the production configuration starts with this environment."""
+    saved = dict(os.environ)
+    try:
+        os.environ.update(env)
+        return int(runpy.run_path(str(GUNICORN_CONFIG))["workers"])
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def gunicorn(app: str, port: int, workers: int | None, env: dict, log: Path) -> subprocess.Popen:
+    """gunicorn with the production configuration, on 127.0.0.1:port; ``workers`` None keeps the configuration's."""
+    argv = [sys.executable, "-m", "gunicorn", app, "--config", str(GUNICORN_CONFIG), "--bind", f"127.0.0.1:{port}",
             "--log-level", "warning", "--error-logfile", str(log)]
+    if workers is not None:
+        argv += ["--workers", str(workers)]
     return subprocess.Popen(argv, cwd=REPO, env=env, stdin=subprocess.DEVNULL, start_new_session=True)
 
 
@@ -147,7 +168,8 @@ def main() -> int:
                         help=f"page to measure (repeatable); default: /2020/ and /{GENERATED_SLUG}/")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""),
                         help="database to load the editions into (default: a temporary SQLite file)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2, for 2 cores)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn workers (default: personal_site/gunicorn.conf.py's, for this machine)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections")
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per measurement")
@@ -215,8 +237,10 @@ def main() -> int:
                 raise BenchError(f"the bare site does not return the bytes of {path}")
             pages.append((path, f"/saved/{name}", len(body)))
 
-        print(f"\ngunicorn {args.workers} sync workers each; wrk -t{args.threads} -c{args.connections} "
-              f"-d{args.seconds}s --latency -H 'X-Forwarded-Proto: https' (after a {args.warmup} s warm-up); "
+        workers = args.workers or gunicorn_config_workers(env)
+        print(f"\ngunicorn -c personal_site/gunicorn.conf.py, {workers} sync workers each; "
+              f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s --latency "
+              f"-H 'X-Forwarded-Proto: https' (after a {args.warmup} s warm-up); "
               f"{args.rounds} round(s)",
               flush=True)
         print(f"{load()} before measuring: other work on the machine makes the figures noisy\n", flush=True)
@@ -236,6 +260,7 @@ def main() -> int:
         rows = [(path, size, median_of(runs[(path, "ours")]), median_of(runs[(path, "bare")]))
                 for path, _, size in pages]
 
+        load_after = os.getloadavg()
         print(f"\n{load()} after measuring")
         print(f"\n{'page':<22} {'bytes':>7} {'ours req/s':>11} {'ours p99':>9} {'bare req/s':>11} "
               f"{'bare p99':>9} {'ours/bare':>9}")
@@ -248,6 +273,14 @@ def main() -> int:
                 if result["bad"] or result["errors"]:
                     print(f"  warning, {label}: {result['bad']} non-2xx/3xx responses; socket errors: "
                           f"{result['errors'] or 'none'}")
+        figures = []
+        for path, _, o, b in rows:
+            figures.append({"name": f"program {path} req/s", "unit": "req/s", "ours": o["rps"], "baseline": b["rps"],
+                            "min_ratio": GOAL})
+            figures.append({"name": f"program {path} p99", "unit": "ms", "ours": o["p99_ms"], "baseline": b["p99_ms"],
+                            "max": P99_GOAL_MS})
+        print("BENCH-JSON " + json.dumps({"bench": "program_page", "load_average": load_after[0],
+                                          "rounds": args.rounds, "figures": figures}))
         return 0
     except BenchError as exc:
         print(f"\nbench/program_page.py: {exc}", file=sys.stderr)
