@@ -7,9 +7,10 @@ once without scanning the cache.
 
 Two layers: the view decorator ``cache_public_page`` keeps rendered pages in the shared cache (so
 every process benefits from one rendering), and ``PublicPageMiddleware``, first in the stack, keeps
-each process's finished responses (headers included: CSP, HSTS…) in memory. The in-memory layer
-reads the shared generation at most once per ``PUBLIC_PAGE_GENERATION_CHECK_SECONDS``, so another
-process's change shows within that.
+each process's finished responses (headers included: CSP, HSTS…) in memory, no longer than the
+shared cache keeps their rendering (``PUBLIC_PAGE_CACHE_SECONDS`` after it was rendered, whichever
+process rendered it). The in-memory layer reads the shared generation at most once per
+``PUBLIC_PAGE_GENERATION_CHECK_SECONDS``, so another process's change shows within that.
 
 Repeat requests are answered from memory as early as possible: under gunicorn by
 ``serve_public_pages_first`` (``personal_site/wsgi.py``), which replays the stored status line,
@@ -59,8 +60,11 @@ def cache_public_page(view):
         # Scheme and host are part of the key: exports carry absolute URLs built from the request.
         key = f"page:{program_generation()}:{request.scheme}://{request.get_host()}{request.get_full_path()}"
         hit = cache.get(key)
+        rendered_at = time.time()
         if hit is not None:
-            content, content_type, extra = hit
+            # Entries written before the rendering time was kept have three fields: count them as new.
+            content, content_type, extra, *rest = hit
+            rendered_at = rest[0] if rest else rendered_at
             response = HttpResponse(content, content_type=content_type)
             for header, value in extra.items():
                 response[header] = value
@@ -70,11 +74,14 @@ def cache_public_page(view):
                 if hasattr(response, "render"):
                     response.render()
                 extra = {h: response[h] for h in ("Content-Disposition",) if h in response}
-                cache.set(key, (response.content, response["Content-Type"], extra), settings.PUBLIC_PAGE_CACHE_SECONDS)
+                cache.set(key, (response.content, response["Content-Type"], extra, rendered_at),
+                          settings.PUBLIC_PAGE_CACHE_SECONDS)
         response["Cache-Control"] = f"public, max-age={min(settings.PUBLIC_PAGE_CACHE_SECONDS, 60)}"
         # Whether rendered here or read from the shared cache, the finished response may be kept
-        # by PublicPageMiddleware: each process's first request fills its memory.
+        # by PublicPageMiddleware: each process's first request fills its memory, until the moment
+        # the shared cache drops the rendering (not PUBLIC_PAGE_CACHE_SECONDS from now).
         response.public_page = True
+        response.public_page_expires_at = rendered_at + settings.PUBLIC_PAGE_CACHE_SECONDS
         return response
 
     return wrapper
@@ -126,12 +133,17 @@ def _may_be_replayed(response) -> bool:
 
 
 class _MemoryPages:
-    """A small LRU of finished public responses, valid for one program generation."""
+    """A small LRU of finished public responses, valid for one program generation and until they expire.
+
+    Expiry is wall-clock time (``time.time()``, like the shared cache's), so that a page is kept here
+    no longer than in the shared cache: PUBLIC_PAGE_CACHE_SECONDS after it was rendered.
+    """
 
     def __init__(self, size: int = 512):
         self.size = size
         self.lock = threading.Lock()
-        self.pages: OrderedDict[str, tuple[int, bytes, list[tuple[str, str]]]] = OrderedDict()
+        # key -> (generation, bytes, headers, expires at)
+        self.pages: OrderedDict[str, tuple[int, bytes, list[tuple[str, str]], float]] = OrderedDict()
         self.generation: int | None = None
         self.checked_at = 0.0
 
@@ -156,14 +168,18 @@ class _MemoryPages:
             hit = self.pages.get(key)
             if hit is None or hit[0] != generation:
                 return None
+            if time.time() >= hit[3]:
+                del self.pages[key]
+                return None
             self.pages.move_to_end(key)
             return hit
 
-    def put(self, key: str, generation: int, content: bytes, headers: list[tuple[str, str]]) -> None:
+    def put(self, key: str, generation: int, content: bytes, headers: list[tuple[str, str]],
+            expires_at: float) -> None:
         with self.lock:
             if generation != self.generation:
                 return
-            self.pages[key] = (generation, content, headers)
+            self.pages[key] = (generation, content, headers, expires_at)
             self.pages.move_to_end(key)
             while len(self.pages) > self.size:
                 self.pages.popitem(last=False)
@@ -192,7 +208,7 @@ class PublicPageMiddleware:
             return self.get_response(request)
         hit = _memory.get(key)
         if hit is not None:
-            _, content, headers = hit
+            _, content, headers, _ = hit
             response = HttpResponse(content)
             for header, value in headers:
                 response[header] = value
@@ -202,7 +218,8 @@ class PublicPageMiddleware:
         if _may_be_replayed(response):
             request.get_host()  # validated already by the stack; a host it refused is never stored
             headers = [(k, v) for k, v in response.items() if k.lower() not in _PRIVATE_HEADERS]
-            _memory.put(key, generation, response.content, headers)
+            expires_at = getattr(response, "public_page_expires_at", time.time() + settings.PUBLIC_PAGE_CACHE_SECONDS)
+            _memory.put(key, generation, response.content, headers, expires_at)
         return response
 
 
@@ -219,7 +236,7 @@ def serve_public_pages_first(application):
         if key is not None:
             hit = _memory.get(key)
             if hit is not None:
-                _, content, headers = hit
+                _, content, headers, _ = hit
                 start_response("200 OK", list(headers))
                 return [content]
         return application(environ, start_response)

@@ -1,4 +1,6 @@
 """The in-memory layer of public pages: filled from a rendering or from the shared cache, cleared on change."""
+import time
+
 import pytest
 from django.core.cache import caches
 
@@ -191,3 +193,37 @@ def test_a_page_whose_csp_carries_a_nonce_is_never_replayed(client, personal_202
     assert first_nonce != second_nonce
     assert f"'nonce-{first_nonce}'" in first["Content-Security-Policy"]
     assert f"'nonce-{second_nonce}'" in second["Content-Security-Policy"]
+
+
+def test_a_page_kept_in_memory_is_rendered_again_after_public_page_cache_seconds(client, personal_2020, settings,
+                                                                                 time_machine):
+    """Memory keeps a page no longer than the shared cache: PUBLIC_PAGE_CACHE_SECONDS after it was rendered."""
+    from program.models import Talk
+
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 600
+    time_machine.move_to(time.time(), tick=True)
+    assert b"Time, Context and Causality" in _call(_environ("/2020/"))[2]
+    assert b"Time, Context and Causality" in client.get("/2020/").content
+    # A change that bypasses the signals (no new generation): only time makes the page stale.
+    Talk.objects.filter(title__startswith="Time, Context").update(title="Causality, Revisited")
+    time_machine.shift(590)
+    assert b"Time, Context and Causality" in _call(_environ("/2020/"))[2]
+    assert b"Time, Context and Causality" in client.get("/2020/").content
+    time_machine.shift(11)
+    assert b"Causality, Revisited" in _call(_environ("/2020/"))[2]
+    assert b"Causality, Revisited" in client.get("/2020/").content
+
+
+def test_memory_filled_from_the_shared_cache_keeps_the_rendering_time(client, personal_2020, settings, time_machine):
+    """A page another process rendered 500 s ago is kept here for the 100 s it has left, not 600 more."""
+    from program.models import Talk
+
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 600
+    time_machine.move_to(time.time(), tick=True)
+    client.get("/2020/")
+    public_cache.forget_public_pages()  # as in another process: memory empty, shared cache filled
+    Talk.objects.filter(title__startswith="Time, Context").update(title="Causality, Revisited")
+    time_machine.shift(500)
+    assert b"Time, Context and Causality" in _call(_environ("/2020/"))[2]  # from the shared cache
+    time_machine.shift(101)
+    assert b"Causality, Revisited" in _call(_environ("/2020/"))[2]
