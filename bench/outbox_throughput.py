@@ -20,6 +20,7 @@ Nothing about speed is asserted. The exit code is 1 when a mail was lost or deli
 server by Message-ID, and against the rows' states), 2 when the bench could not run.
 """
 import argparse
+import json
 import os
 import re
 import shutil
@@ -289,6 +290,13 @@ def main() -> int:
             print("\nFAILED:\n  " + "\n  ".join(problems), file=sys.stderr)
             return 1
         print("\nEvery mail arrived exactly once (by Message-ID), and every outbox row is sent.")
+        # The figures for bench/run_all.py (make bench): always the last line.
+        print("BENCH-JSON " + json.dumps({"bench": "outbox_throughput", "load_average": os.getloadavg()[0], "figures": [
+            {"name": "outbox vs smtplib, one connection", "unit": "mails/s", "ours": outbox_rate,
+             "baseline": plain_rate},
+            {"name": "outbox vs smtplib, connection per mail", "unit": "mails/s", "ours": outbox_rate,
+             "baseline": per_message_rate},
+        ]}))
         return 0
     except (BenchError, TimeoutError) as exc:
         print(f"\nbench/outbox_throughput.py: {exc}", file=sys.stderr)

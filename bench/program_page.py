@@ -8,20 +8,27 @@
    (or ``--database-url``) and the production cache (files under ``VAR_DIR/cache``, or Redis when
    ``REDIS_URL`` is set; shared by the gunicorn workers); migrates, loads PeRSonAl 2020 and a
    generated edition of 36 talks (``bench/sample_edition.py``), runs collectstatic;
-2. serves it with gunicorn (2 workers: this machine has 2 cores), and beside it the bare yardstick
-   site (``bench/bare_site.py``: no middleware, one view returning the same bytes);
+2. serves it with gunicorn under the production configuration (``personal_site/gunicorn.conf.py``:
+   sync workers, as many as it says unless ``--workers`` is given), and beside it, under the same
+   configuration, the bare yardstick site (``bench/bare_site.py``: no middleware, one view returning
+   the same bytes);
 3. fetches each program page once (it must answer 200) and saves its bytes for the yardstick;
 4. measures each page on both servers with ``wrk -t2 -c32 -d10s --latency -H 'X-Forwarded-Proto:
-   https'`` after a short warm-up, and prints requests per second, p99 latency and ours/bare.
+   https'`` after a short warm-up, and prints requests per second, p99 latency and ours/bare, and the
+   servers' own CPU time per request (master and workers, from /proc), which other work on the
+   cores hardly changes.
 
 The goal is at least 90 % of the bare view's requests per second; the figure is printed, not
 asserted. ``--path /admin/login/`` measures other pages instead of the program pages; ``--rounds 3``
 alternates the measurements three times and prints medians, for a machine busy with other work.
+The last line, ``BENCH-JSON {...}``, carries the figures for ``bench/run_all.py`` (``make bench``).
 """
 import argparse
 import http.client
+import json
 import os
 import re
+import runpy
 import secrets
 import shutil
 import signal
@@ -41,9 +48,11 @@ sys.path.insert(0, str(REPO))
 from bench.sample_edition import edition_data  # noqa: E402
 
 EDITION_FILE = REPO / "program" / "editions" / "personal-2020.yaml"
+GUNICORN_CONFIG = REPO / "personal_site" / "gunicorn.conf.py"
 GENERATED_SLUG = "bench-36"
 GENERATED_TALKS = 36
 GOAL = 0.90
+P99_GOAL_MS = 20.0
 HEADERS = {"X-Forwarded-Proto": "https"}
 
 
@@ -88,13 +97,51 @@ def manage(env: dict, *args: str) -> str:
     return result.stdout.strip()
 
 
-def gunicorn(app: str, port: int, workers: int, env: dict, log: Path) -> subprocess.Popen:
-    argv = [sys.executable, "-m", "gunicorn", app, "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+def gunicorn_config_workers(env: dict) -> int:
+    """How many workers the production configuration starts with this environment."""
+    saved = dict(os.environ)
+    try:
+        os.environ.update(env)
+        return int(runpy.run_path(str(GUNICORN_CONFIG))["workers"])
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def gunicorn(app: str, port: int, workers: int | None, env: dict, log: Path) -> subprocess.Popen:
+    """gunicorn with the production configuration, on 127.0.0.1:port; ``workers`` None keeps the configuration's."""
+    argv = [sys.executable, "-m", "gunicorn", app, "--config", str(GUNICORN_CONFIG), "--bind", f"127.0.0.1:{port}",
             "--log-level", "warning", "--error-logfile", str(log)]
+    if workers is not None:
+        argv += ["--workers", str(workers)]
     return subprocess.Popen(argv, cwd=REPO, env=env, stdin=subprocess.DEVNULL, start_new_session=True)
 
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(process: subprocess.Popen) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by a gunicorn master and each of its workers, by pid."""
+    pids = [process.pid]
+    try:
+        pids += [int(p) for p in Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()]
+    except OSError:
+        pass
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+    return used
+
+
+def cpu_between(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(after[pid] - before[pid] for pid in after if pid in before)
 
 
 def wrk(url: str, *, threads: int, connections: int, seconds: int) -> dict:
@@ -106,11 +153,13 @@ def wrk(url: str, *, threads: int, connections: int, seconds: int) -> dict:
     p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M)
     if not (rps and p99):
         raise BenchError(f"could not read wrk's output:\n{out}")
+    total = re.search(r"^\s*(\d+) requests in", out, re.M)
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
     return {
         "rps": float(rps.group(1)),
         "p99_ms": float(p99.group(1)) * _UNITS[p99.group(2)],
+        "requests": int(total.group(1)) if total else 0,
         "bad": int(bad.group(1)) if bad else 0,
         "errors": errors.group(1).strip() if errors else "",
     }
@@ -120,6 +169,7 @@ def median_of(results: list[dict]) -> dict:
     return {
         "rps": statistics.median(r["rps"] for r in results),
         "p99_ms": statistics.median(r["p99_ms"] for r in results),
+        "cpu_us": statistics.median(r["cpu_us"] for r in results),
         "bad": sum(r["bad"] for r in results),
         "errors": "; ".join(r["errors"] for r in results if r["errors"]),
     }
@@ -147,7 +197,8 @@ def main() -> int:
                         help=f"page to measure (repeatable); default: /2020/ and /{GENERATED_SLUG}/")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""),
                         help="database to load the editions into (default: a temporary SQLite file)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2, for 2 cores)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn workers (default: personal_site/gunicorn.conf.py's, for this machine)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections")
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per measurement")
@@ -215,8 +266,10 @@ def main() -> int:
                 raise BenchError(f"the bare site does not return the bytes of {path}")
             pages.append((path, f"/saved/{name}", len(body)))
 
-        print(f"\ngunicorn {args.workers} sync workers each; wrk -t{args.threads} -c{args.connections} "
-              f"-d{args.seconds}s --latency -H 'X-Forwarded-Proto: https' (after a {args.warmup} s warm-up); "
+        workers = args.workers or gunicorn_config_workers(env)
+        print(f"\ngunicorn -c personal_site/gunicorn.conf.py, {workers} sync workers each; "
+              f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s --latency "
+              f"-H 'X-Forwarded-Proto: https' (after a {args.warmup} s warm-up); "
               f"{args.rounds} round(s)",
               flush=True)
         print(f"{load()} before measuring: other work on the machine makes the figures noisy\n", flush=True)
@@ -225,29 +278,47 @@ def main() -> int:
         runs: dict = {(path, label): [] for path, _, _ in pages for label in ("ours", "bare")}
         for round_number in range(1, args.rounds + 1):
             for path, bare_path, _ in pages:
-                for label, port, url_path in (("ours", ours_port, path), ("bare", bare_port, bare_path)):
+                for label, server, port, url_path in (("ours", ours, ours_port, path),
+                                                      ("bare", bare, bare_port, bare_path)):
                     url = f"http://127.0.0.1:{port}{url_path}"
                     if round_number == 1:
                         wrk(url, threads=args.threads, connections=args.connections, seconds=args.warmup)
+                    cpu_before = server_cpu(server)
                     result = wrk(url, threads=args.threads, connections=args.connections, seconds=args.seconds)
+                    # The server's own CPU time per request: hardly moved by other work on the cores,
+                    # unlike requests/s, so it shows what a page costs even on a busy machine.
+                    cpu = cpu_between(cpu_before, server_cpu(server))
+                    result["cpu_us"] = cpu / result["requests"] * 1e6 if result["requests"] else 0.0
                     runs[(path, label)].append(result)
                     print(f"  round {round_number}  {path:<22} {label}: {result['rps']:9.1f} req/s  "
-                          f"p99 {result['p99_ms']:7.1f} ms", flush=True)
+                          f"p99 {result['p99_ms']:7.1f} ms  server CPU {result['cpu_us']:6.0f} us/request", flush=True)
         rows = [(path, size, median_of(runs[(path, "ours")]), median_of(runs[(path, "bare")]))
                 for path, _, size in pages]
 
+        load_after = os.getloadavg()
         print(f"\n{load()} after measuring")
         print(f"\n{'page':<22} {'bytes':>7} {'ours req/s':>11} {'ours p99':>9} {'bare req/s':>11} "
-              f"{'bare p99':>9} {'ours/bare':>9}")
+              f"{'bare p99':>9} {'ours/bare':>9}   server CPU per request, ours / bare")
         for path, size, o, b in rows:
             ratio = o["rps"] / b["rps"] if b["rps"] else 0.0
             verdict = "meets" if ratio >= GOAL else "below"
             print(f"{path:<22} {size:>7} {o['rps']:>11.1f} {o['p99_ms']:>7.1f}ms {b['rps']:>11.1f} "
-                  f"{b['p99_ms']:>7.1f}ms {ratio:>8.0%}  ({verdict} the {GOAL:.0%} goal)")
+                  f"{b['p99_ms']:>7.1f}ms {ratio:>8.0%}  ({verdict} the {GOAL:.0%} goal)  "
+                  f"{o['cpu_us']:.0f} / {b['cpu_us']:.0f} us")
             for label, result in (("ours", o), ("bare", b)):
                 if result["bad"] or result["errors"]:
                     print(f"  warning, {label}: {result['bad']} non-2xx/3xx responses; socket errors: "
                           f"{result['errors'] or 'none'}")
+        figures = []
+        for path, _, o, b in rows:
+            figures.append({"name": f"program {path} req/s", "unit": "req/s", "ours": o["rps"], "baseline": b["rps"],
+                            "min_ratio": GOAL})
+            figures.append({"name": f"program {path} p99", "unit": "ms", "ours": o["p99_ms"], "baseline": b["p99_ms"],
+                            "max": P99_GOAL_MS})
+            figures.append({"name": f"program {path} server CPU/request", "unit": "us", "ours": o["cpu_us"],
+                            "baseline": b["cpu_us"]})
+        print("BENCH-JSON " + json.dumps({"bench": "program_page", "load_average": load_after[0],
+                                          "rounds": args.rounds, "figures": figures}))
         return 0
     except BenchError as exc:
         print(f"\nbench/program_page.py: {exc}", file=sys.stderr)

@@ -7,9 +7,20 @@ once without scanning the cache.
 
 Two layers: the view decorator ``cache_public_page`` keeps rendered pages in the shared cache (so
 every process benefits from one rendering), and ``PublicPageMiddleware``, first in the stack, keeps
-each process's finished responses (headers included: CSP, HSTS…) in memory and answers repeat
-requests before any other middleware runs. The in-memory layer reads the shared generation at most
-once per ``PUBLIC_PAGE_GENERATION_CHECK_SECONDS``, so another process's change shows within that.
+each process's finished responses (headers included: CSP, HSTS…) in memory, no longer than the
+shared cache keeps their rendering (``PUBLIC_PAGE_CACHE_SECONDS`` after it was rendered, whichever
+process rendered it). The in-memory layer reads the shared generation at most once per
+``PUBLIC_PAGE_GENERATION_CHECK_SECONDS``, so another process's change shows within that.
+
+Repeat requests are answered from memory as early as possible: under gunicorn by
+``serve_public_pages_first`` (``personal_site/wsgi.py``), which replays the stored status line,
+headers and bytes before Django's handler even builds a request: no request signals, no header
+re-validation, no middleware. Elsewhere (runserver, ASGI, the test client) the middleware answers
+them, before any other middleware. Both look pages up by ``_memory_key`` of the raw WSGI environ,
+and a page is only ever stored after it went through the whole stack with that environ (host
+validated, HTTPS redirect, security headers, CSP), so a hit replays exactly what that request got.
+A hit touches no database: persistent connections are checked for age and health by the next
+request that reaches Django.
 """
 import functools
 import threading
@@ -19,6 +30,9 @@ from collections import OrderedDict
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
+
+from .logs import new_request_id, reset_request_id, set_request_id
+from .request_log import log_request
 
 GENERATION_KEY = "program:generation"
 
@@ -49,8 +63,11 @@ def cache_public_page(view):
         # Scheme and host are part of the key: exports carry absolute URLs built from the request.
         key = f"page:{program_generation()}:{request.scheme}://{request.get_host()}{request.get_full_path()}"
         hit = cache.get(key)
+        rendered_at = time.time()
         if hit is not None:
-            content, content_type, extra = hit
+            # Entries written before the rendering time was kept have three fields: count them as new.
+            content, content_type, extra, *rest = hit
+            rendered_at = rest[0] if rest else rendered_at
             response = HttpResponse(content, content_type=content_type)
             for header, value in extra.items():
                 response[header] = value
@@ -60,11 +77,14 @@ def cache_public_page(view):
                 if hasattr(response, "render"):
                     response.render()
                 extra = {h: response[h] for h in ("Content-Disposition",) if h in response}
-                cache.set(key, (response.content, response["Content-Type"], extra), settings.PUBLIC_PAGE_CACHE_SECONDS)
+                cache.set(key, (response.content, response["Content-Type"], extra, rendered_at),
+                          settings.PUBLIC_PAGE_CACHE_SECONDS)
         response["Cache-Control"] = f"public, max-age={min(settings.PUBLIC_PAGE_CACHE_SECONDS, 60)}"
         # Whether rendered here or read from the shared cache, the finished response may be kept
-        # by PublicPageMiddleware: each process's first request fills its memory.
+        # by PublicPageMiddleware: each process's first request fills its memory, until the moment
+        # the shared cache drops the rendering (not PUBLIC_PAGE_CACHE_SECONDS from now).
         response.public_page = True
+        response.public_page_expires_at = rendered_at + settings.PUBLIC_PAGE_CACHE_SECONDS
         return response
 
     return wrapper
@@ -74,13 +94,59 @@ def cache_public_page(view):
 _PRIVATE_HEADERS = {"set-cookie", "date"}
 
 
+def _is_secure(environ) -> bool:
+    """``HttpRequest.is_secure()`` from the raw environ (the proxy's header when one is configured)."""
+    proxy_header = settings.SECURE_PROXY_SSL_HEADER
+    if proxy_header:
+        header, secure_value = proxy_header
+        value = environ.get(header)
+        if value is not None:
+            return value.split(",", 1)[0].strip() == secure_value
+    return environ.get("wsgi.url_scheme") == "https"
+
+
+def _memory_key(environ) -> str | None:
+    """The in-memory key of a GET of a public page, or None when the request may not be answered from memory.
+
+    Built from the raw environ, the same way for both layers: scheme, host exactly as sent, path and
+    query string. Only GET, and under ``SECURE_SSL_REDIRECT`` only secure requests (the others are
+    redirected by SecurityMiddleware).
+    """
+    if environ.get("REQUEST_METHOD") != "GET" or settings.PUBLIC_PAGE_CACHE_SECONDS <= 0:
+        return None
+    secure = _is_secure(environ)
+    if settings.SECURE_SSL_REDIRECT and not secure:
+        return None
+    if settings.USE_X_FORWARDED_HOST and "HTTP_X_FORWARDED_HOST" in environ:
+        host = environ["HTTP_X_FORWARDED_HOST"]
+    else:
+        host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
+    return (f"{'https' if secure else 'http'}://{host}{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}"
+            f"?{environ.get('QUERY_STRING', '')}")
+
+
+def _may_be_replayed(response) -> bool:
+    """A finished response that is the same for every visitor: a public page, no cookie, no nonce."""
+    return (
+        getattr(response, "public_page", False) and response.status_code == 200 and not response.streaming
+        and not response.cookies and "cookie" not in response.get("Vary", "").lower()
+        # A CSP nonce is worth something only if it is new for every response.
+        and "'nonce-" not in response.get("Content-Security-Policy", "")
+    )
+
+
 class _MemoryPages:
-    """A small LRU of finished public responses, valid for one program generation."""
+    """A small LRU of finished public responses, valid for one program generation and until they expire.
+
+    Expiry is wall-clock time (``time.time()``, like the shared cache's), so that a page is kept here
+    no longer than in the shared cache: PUBLIC_PAGE_CACHE_SECONDS after it was rendered.
+    """
 
     def __init__(self, size: int = 512):
         self.size = size
         self.lock = threading.Lock()
-        self.pages: OrderedDict[str, tuple[int, bytes, list[tuple[str, str]]]] = OrderedDict()
+        # key -> (generation, bytes, headers, expires at)
+        self.pages: OrderedDict[str, tuple[int, bytes, list[tuple[str, str]], float]] = OrderedDict()
         self.generation: int | None = None
         self.checked_at = 0.0
 
@@ -105,14 +171,18 @@ class _MemoryPages:
             hit = self.pages.get(key)
             if hit is None or hit[0] != generation:
                 return None
+            if time.time() >= hit[3]:
+                del self.pages[key]
+                return None
             self.pages.move_to_end(key)
             return hit
 
-    def put(self, key: str, generation: int, content: bytes, headers: list[tuple[str, str]]) -> None:
+    def put(self, key: str, generation: int, content: bytes, headers: list[tuple[str, str]],
+            expires_at: float) -> None:
         with self.lock:
             if generation != self.generation:
                 return
-            self.pages[key] = (generation, content, headers)
+            self.pages[key] = (generation, content, headers, expires_at)
             self.pages.move_to_end(key)
             while len(self.pages) > self.size:
                 self.pages.popitem(last=False)
@@ -127,28 +197,57 @@ def forget_public_pages() -> None:
 
 
 class PublicPageMiddleware:
-    """Answer repeat GETs of public pages from memory, before the rest of the middleware stack."""
+    """Keep finished public pages in memory; answer repeat GETs from there, before the rest of the stack.
+
+    Under gunicorn the repeats never get here (``serve_public_pages_first`` answers them first).
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method != "GET" or settings.PUBLIC_PAGE_CACHE_SECONDS <= 0:
+        key = _memory_key(request.META)
+        if key is None:
             return self.get_response(request)
-        if settings.SECURE_SSL_REDIRECT and not request.is_secure():
-            return self.get_response(request)  # SecurityMiddleware redirects it
-        key = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
         hit = _memory.get(key)
         if hit is not None:
-            _, content, headers = hit
+            _, content, headers, _ = hit
             response = HttpResponse(content)
             for header, value in headers:
                 response[header] = value
             return response
         generation = _memory.current_generation()
         response = self.get_response(request)
-        if (getattr(response, "public_page", False) and response.status_code == 200 and not response.streaming
-                and not response.cookies and "cookie" not in response.get("Vary", "").lower()):
+        if _may_be_replayed(response):
+            request.get_host()  # validated already by the stack; a host it refused is never stored
             headers = [(k, v) for k, v in response.items() if k.lower() not in _PRIVATE_HEADERS]
-            _memory.put(key, generation, response.content, headers)
+            expires_at = getattr(response, "public_page_expires_at", time.time() + settings.PUBLIC_PAGE_CACHE_SECONDS)
+            _memory.put(key, generation, response.content, headers, expires_at)
         return response
+
+
+def serve_public_pages_first(application):
+    """Wrap the WSGI application: answer a GET of a public page kept in memory without entering Django.
+
+    What is replayed is what ``PublicPageMiddleware`` stored from a full pass through the stack for
+    the same scheme, host, path and query string: status 200, every header but Date and Set-Cookie,
+    the bytes. The server adds its own Date.
+    """
+
+    def public_pages_first(environ, start_response):
+        key = _memory_key(environ)
+        if key is not None:
+            hit = _memory.get(key)
+            if hit is not None:
+                # Answered before the middleware, so the request's id and its log line are given here.
+                started = time.perf_counter()
+                request_id = new_request_id(environ.get("HTTP_X_REQUEST_ID"))
+                token = set_request_id(request_id)
+                _, content, headers, _ = hit
+                start_response("200 OK", [*headers, ("X-Request-ID", request_id)])
+                log_request(method="GET", path=environ.get("PATH_INFO", ""), status=200, started=started, user_id=None)
+                reset_request_id(token)
+                return [content]
+        return application(environ, start_response)
+
+    return public_pages_first

@@ -1,17 +1,19 @@
 """Read queries behind the public pages, each a fixed number of SQL queries.
 
 The pages are rendered from these selectors only, so "how many queries does the program page run?"
-has one answer: the count here, whatever the number of sessions, talks or people. Every relation a
-template follows is fetched with ``select_related`` or an ordered ``Prefetch``; templates never
-trigger a query of their own.
+has one answer: the count here, whatever the number of sessions, talks or people (at most three per
+page, checked by tests/program/test_page_queries.py). Every relation a template follows is fetched
+with ``select_related`` or a join; templates never trigger a query of their
+own.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Q
 
-from program.models import CallForParticipation, Edition, ImportantDate, Session, Talk, Topic
+from program.models import CallForParticipation, Edition, ImportantDate, Session, Talk
+from program.queries import parents_with_children
 from speakers.models import Appearance, Person
 
 
@@ -27,16 +29,26 @@ def edition_list() -> list[Edition]:
     return list(Edition.objects.order_by("is_practice", "-date").only("slug", "title", "date", "is_practice"))
 
 
-def _presenters() -> QuerySet[Appearance]:
-    return (
-        Appearance.objects.filter(role=Appearance.Role.PRESENTER)
-        .select_related("person")
-        .order_by("order", "id")
-    )
+@dataclass(frozen=True)
+class EditionFrame:
+    """What the frame of every public page shows: its edition (None if there is none) and all editions."""
+
+    edition: Edition | None
+    editions: list[Edition]
 
 
-def _chairs() -> QuerySet[Appearance]:
-    return Appearance.objects.filter(role=Appearance.Role.CHAIR).select_related("person").order_by("order", "id")
+def edition_frame_get(*, slug: str | None) -> EditionFrame:
+    """The edition at ``/<slug>/`` (the current one when ``slug`` is None) and the footer's editions: 1 query.
+
+    An event has a handful of editions, so loading them all, whole, costs less than a second query
+    for the one the page is about.
+    """
+    editions = list(Edition.objects.order_by("is_practice", "-date", "id"))
+    if slug is None:
+        edition = next((e for e in editions if e.is_current), None)
+    else:
+        edition = next((e for e in editions if e.slug == slug), None)
+    return EditionFrame(edition=edition, editions=editions)
 
 
 @dataclass(frozen=True)
@@ -60,19 +72,35 @@ class ProgramSession:
 
 
 def program_sessions(*, edition: Edition) -> list[ProgramSession]:
-    """The edition's sessions in time order, with talks (ordered), presenters and chairs: 4 queries."""
-    talks = Talk.objects.order_by("order", "id").prefetch_related(
-        Prefetch("appearances", queryset=_presenters(), to_attr="presenters")
+    """The edition's sessions in time order, with talks (ordered), presenters and chairs: 2 queries.
+
+    Sessions and talks come in one query (a session without talks, a break, is kept); presenters
+    and chairs, with their people, in another.
+    """
+    sessions = parents_with_children(
+        Session.objects.filter(edition=edition).order_by("start", "id"), relation="talks", order=("order", "id")
     )
-    sessions = (
-        Session.objects.filter(edition=edition)
-        .order_by("start", "id")
-        .prefetch_related(
-            Prefetch("talks", queryset=talks, to_attr="talk_list"),
-            Prefetch("appearances", queryset=_chairs(), to_attr="chair_list"),
+    talk_ids = [talk.pk for _, talks in sessions for talk in talks]
+    presenters: dict[int, list[Appearance]] = {pk: [] for pk in talk_ids}
+    chairs: dict[int, list[Appearance]] = {session.pk: [] for session, _ in sessions}
+    appearances = (
+        Appearance.objects.filter(
+            Q(role=Appearance.Role.PRESENTER, talk__session__edition=edition)
+            | Q(role=Appearance.Role.CHAIR, session__edition=edition)
         )
+        .select_related("person")
+        .order_by("order", "id")
     )
-    return [ProgramSession(session=s, talks=s.talk_list, chairs=s.chair_list) for s in sessions]
+    for appearance in appearances:
+        if appearance.role == Appearance.Role.PRESENTER:
+            presenters[appearance.talk_id].append(appearance)
+        else:
+            chairs[appearance.session_id].append(appearance)
+    for session, talks in sessions:
+        session.edition = edition
+        for talk in talks:
+            talk.presenters = presenters[talk.pk]
+    return [ProgramSession(session=s, talks=talks, chairs=chairs[s.pk]) for s, talks in sessions]
 
 
 def important_dates(*, edition: Edition) -> list[ImportantDate]:
@@ -80,9 +108,13 @@ def important_dates(*, edition: Edition) -> list[ImportantDate]:
 
 
 def call_for_participation(*, edition: Edition) -> CallForParticipation | None:
-    """The edition's call with its topics (2 queries), or None when it has none."""
-    topics = Prefetch("topics", queryset=Topic.objects.order_by("order", "id"), to_attr="topic_list")
-    return CallForParticipation.objects.filter(edition=edition).prefetch_related(topics).first()
+    """The edition's call with its topics in ``topic_list`` (1 query), or None when it has none."""
+    for cfp, topics in parents_with_children(
+        CallForParticipation.objects.filter(edition=edition).order_by("id"), relation="topics", order=("order", "id")
+    ):
+        cfp.topic_list = topics
+        return cfp
+    return None
 
 
 @dataclass

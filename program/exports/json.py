@@ -72,7 +72,7 @@ def _session(session: Session, program: EditionProgram, absolute_url: AbsoluteUr
         "duration_minutes": session.duration_minutes,
         "description": _or_null(session.description),
         "chairs": [_person(appearance, absolute_url) for appearance in session.chairs],
-        "talks": [_talk(talk, program, absolute_url) for talk in session.talks.all()],
+        "talks": [_talk(talk, program, absolute_url) for talk in session.talk_list],
     }
 
 
@@ -93,7 +93,7 @@ def _cfp(cfp: CallForParticipation | None, slug: str, absolute_url: AbsoluteUrl)
     return {
         "url": absolute_url(reverse("program:call", kwargs={"edition": slug})),
         "topics_intro": cfp.topics_intro,
-        "topics": [topic.name for topic in cfp.topics.all()],
+        "topics": [topic.name for topic in cfp.topic_list],
         "page_limit": cfp.page_limit,
         "presentation_minutes": cfp.presentation_minutes,
     }

@@ -1,22 +1,23 @@
 """Read queries for the exports, with every relation they touch loaded up front.
 
 The exports walk edition → sessions → talks → presenters; loading that tree with a fixed set of
-prefetches keeps the number of queries constant however large the program grows. These live here
-rather than in ``program/selectors.py`` so that the exports do not depend on what the public pages
-need to load.
+queries (sessions with their talks in one, presenters and chairs in another) keeps the number of
+queries constant however large the program grows. These live here rather than in
+``program/selectors.py`` so that the exports do not depend on what the public pages need to load.
 """
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import Http404
 
 from program.models import CallForParticipation, Edition, ImportantDate, Session, Talk
+from program.queries import parents_with_children
 from speakers.models import Appearance
 
 
 @dataclass(frozen=True)
 class EditionProgram:
-    """An edition with its sessions in order; each session has ``talks`` and ``chairs`` loaded.
+    """An edition with its sessions in order; each session has ``talk_list`` and ``chairs`` loaded.
 
     Every talk carries ``presenters`` (appearances with their person), and ``talk.session`` is the
     loaded session, so ``talk.start``/``talk.end`` cost no query.
@@ -27,7 +28,7 @@ class EditionProgram:
 
     @property
     def talks(self) -> list[Talk]:
-        return [talk for session in self.sessions for talk in session.talks.all()]
+        return [talk for session in self.sessions for talk in session.talk_list]
 
 
 def _presenters() -> Prefetch:
@@ -45,20 +46,34 @@ def export_edition_get(*, slug: str | None) -> Edition:
 
 
 def export_program_get(*, edition: Edition) -> EditionProgram:
-    """Sessions, talks, presenters and chairs of ``edition`` in four queries."""
-    talks = Talk.objects.order_by("order", "id").prefetch_related(_presenters())
-    chairs = Appearance.objects.filter(role=Appearance.Role.CHAIR).select_related("person").order_by("order", "id")
-    sessions = list(
-        Session.objects.filter(edition=edition)
-        .order_by("start", "id")
-        .prefetch_related(
-            Prefetch("talks", queryset=talks),
-            Prefetch("appearances", queryset=chairs, to_attr="chairs"),
-        )
+    """Sessions with their talks (one query), presenters and chairs (one more) of ``edition``."""
+    loaded = parents_with_children(
+        Session.objects.filter(edition=edition).order_by("start", "id"), relation="talks", order=("order", "id")
     )
-    for session in sessions:
+    presenters: dict[int, list[Appearance]] = {talk.pk: [] for _, talks in loaded for talk in talks}
+    chairs: dict[int, list[Appearance]] = {session.pk: [] for session, _ in loaded}
+    appearances = (
+        Appearance.objects.filter(
+            Q(role=Appearance.Role.PRESENTER, talk__session__edition=edition)
+            | Q(role=Appearance.Role.CHAIR, session__edition=edition)
+        )
+        .select_related("person")
+        .order_by("order", "id")
+    )
+    for appearance in appearances:
+        if appearance.role == Appearance.Role.PRESENTER:
+            presenters[appearance.talk_id].append(appearance)
+        else:
+            chairs[appearance.session_id].append(appearance)
+    sessions = []
+    for session, talks in loaded:
         # The sessions were filtered by this edition: say so, rather than let session.edition query it again.
         session.edition = edition
+        session.talk_list = talks
+        session.chairs = chairs[session.pk]
+        for talk in talks:
+            talk.presenters = presenters[talk.pk]
+        sessions.append(session)
     return EditionProgram(edition=edition, sessions=sessions)
 
 
@@ -81,8 +96,13 @@ def export_important_dates_list(*, edition: Edition) -> list[ImportantDate]:
 
 
 def export_cfp_get(*, edition: Edition) -> CallForParticipation | None:
-    """The call for participation with its topics loaded, or None when the edition has none."""
-    return CallForParticipation.objects.filter(edition=edition).prefetch_related("topics").first()
+    """The call for participation with its topics in ``topic_list`` (1 query), or None when the edition has none."""
+    for cfp, topics in parents_with_children(
+        CallForParticipation.objects.filter(edition=edition).order_by("id"), relation="topics", order=("order", "id")
+    ):
+        cfp.topic_list = topics
+        return cfp
+    return None
 
 
 def export_organizers_list(*, edition: Edition) -> list[Appearance]:

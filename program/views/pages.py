@@ -14,52 +14,55 @@ from django.utils import timezone
 from personal_site.public_cache import cache_public_page
 from program import selectors
 from program.deadlines import closes_at, passed_as_shown
-from program.models import Edition, ImportantDate
+from program.models import ImportantDate
 from program.models.dates import AOE_ZONE
 
 
-def _edition_or_404(slug: str | None) -> Edition:
-    edition = selectors.edition_get(slug=slug)
-    if edition is None:
+def _frame_or_404(slug: str | None) -> selectors.EditionFrame:
+    frame = selectors.edition_frame_get(slug=slug)
+    if frame.edition is None:
         raise Http404("No such edition." if slug else "There is no current edition yet.")
-    return edition
+    return frame
 
 
-def _page(request, template: str, *, edition: Edition | None, page: str, **context):
+def _page(request, template: str, *, frame: selectors.EditionFrame, page: str, **context):
     """Render with what every public page's frame needs: its edition, its nav entry, the editions."""
     return render(
         request,
         template,
-        {"edition": edition, "page": page, "editions": selectors.edition_list(), **context},
+        {"edition": frame.edition, "page": page, "editions": frame.editions, **context},
     )
 
 
 @cache_public_page
 def program(request, edition: str | None = None):
-    current = _edition_or_404(edition)
+    frame = _frame_or_404(edition)
+    current = frame.edition
     return _page(
-        request, "program/program.html", edition=current, page="program",
+        request, "program/program.html", frame=frame, page="program",
         sessions=selectors.program_sessions(edition=current),
     )
 
 
 @cache_public_page
 def speakers(request, edition: str | None = None):
-    current = _edition_or_404(edition)
+    frame = _frame_or_404(edition)
+    current = frame.edition
     return _page(
-        request, "program/speakers.html", edition=current, page="speakers",
+        request, "program/speakers.html", frame=frame, page="speakers",
         groups=selectors.edition_speakers(edition=current),
     )
 
 
 @cache_public_page
 def call_for_participation(request, edition: str | None = None):
-    current = _edition_or_404(edition)
+    frame = _frame_or_404(edition)
+    current = frame.edition
     dates = selectors.important_dates(edition=current)
     deadline = next((d for d in dates if d.kind == ImportantDate.Kind.SUBMISSION_DEADLINE), None)
     now = timezone.now()
     return _page(
-        request, "program/call.html", edition=current, page="call",
+        request, "program/call.html", frame=frame, page="call",
         cfp=selectors.call_for_participation(edition=current),
         important_dates=dates,
         deadline=deadline,
@@ -75,9 +78,10 @@ def call_for_participation(request, edition: str | None = None):
 
 @cache_public_page
 def organizers(request, edition: str | None = None):
-    current = _edition_or_404(edition)
+    frame = _frame_or_404(edition)
+    current = frame.edition
     return _page(
-        request, "program/organizers.html", edition=current, page="organizers",
+        request, "program/organizers.html", frame=frame, page="organizers",
         organizers=selectors.edition_organizers(edition=current),
     )
 
@@ -89,6 +93,6 @@ def person(request, slug: str):
         raise Http404("No such person.")
     # A person spans editions; the frame (header, navigation) is the current edition's.
     return _page(
-        request, "program/person.html", edition=selectors.edition_get(slug=None), page="person",
+        request, "program/person.html", frame=selectors.edition_frame_get(slug=None), page="person",
         person=found, appearances=selectors.person_appearances(person=found),
     )

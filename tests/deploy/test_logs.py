@@ -90,3 +90,16 @@ def test_a_signed_in_request_logs_the_user_id_and_keeps_a_sane_request_id_from_t
     logged = {line["request_id"]: line for line in lines(web, "personal_site.requests")}
     assert logged["nginx-0123456789abcdef"]["user_id"] == user.pk
     assert logged[forged.headers["X-Request-ID"]]["user_id"] == user.pk
+
+
+def test_a_public_page_answered_from_memory_is_logged_too(site, personal_2020):
+    """Repeats of a public page never enter Django (personal_site/public_cache.py), yet each gets its line."""
+    web, _ = site
+    client = SiteClient(web.url)
+    answers = [client.get("/2020/", headers={"X-Request-ID": f"nginx-program-{n:04d}"}) for n in range(6)]
+    assert {a.status_code for a in answers} == {200}
+    assert [a.headers["X-Request-ID"] for a in answers] == [f"nginx-program-{n:04d}" for n in range(6)]
+    assert len({a.text for a in answers}) == 1
+    logged = [line for line in lines(web, "personal_site.requests") if line["path"] == "/2020/"]
+    assert sorted(line["request_id"] for line in logged) == [f"nginx-program-{n:04d}" for n in range(6)]
+    assert all(set(line) == REQUEST_FIELDS and line["status"] == 200 for line in logged)

@@ -1,0 +1,39 @@
+"""Query helpers shared by the public pages' and the exports' selectors."""
+from django.db import models
+from django.db.models import QuerySet
+
+
+def parents_with_children(
+    parents: QuerySet, *, relation: str, order: tuple[str, ...]
+) -> list[tuple[models.Model, list]]:
+    """``parents`` and the rows of a reverse foreign key ``relation``, in one query (a LEFT JOIN).
+
+    Each parent comes with its children, ordered by ``order`` (child fields), and a parent without
+    children with an empty list. Each child's foreign key to its parent is set to the loaded parent,
+    so following it costs no query. ``parents`` must be ordered; the order is kept.
+    """
+    parent_model = parents.model
+    relation_field = parent_model._meta.get_field(relation)
+    child_model = relation_field.related_model
+    parent_fields = [f.attname for f in parent_model._meta.concrete_fields]
+    child_fields = [f.attname for f in child_model._meta.concrete_fields]
+    child_pk = child_fields.index(child_model._meta.pk.attname)
+    rows = parents.order_by(*parents.query.order_by, *[f"{relation}__{name}" for name in order]).values_list(
+        *parent_fields, *[f"{relation}__{name}" for name in child_fields]
+    )
+    db = parents.db
+    result: list[tuple[models.Model, list]] = []
+    by_pk: dict = {}
+    split = len(parent_fields)
+    for row in rows:
+        parent_values, child_values = row[:split], row[split:]
+        pk = parent_values[parent_fields.index(parent_model._meta.pk.attname)]
+        if pk not in by_pk:
+            by_pk[pk] = (parent_model.from_db(db, parent_fields, parent_values), [])
+            result.append(by_pk[pk])
+        if child_values[child_pk] is not None:
+            parent, children = by_pk[pk]
+            child = child_model.from_db(db, child_fields, child_values)
+            setattr(child, relation_field.field.name, parent)
+            children.append(child)
+    return result
