@@ -242,7 +242,7 @@ def inbound_process(*, inbound_id: int) -> str:
             error=f"Processing error (attempt {inbound.attempts}): {type(exc).__name__}: {exc}"[:2000],
         )
         return Status.FAILED if give_up else "error"
-    log.info("intake: message %s from %s is %s %s", locked.pk, locked.from_address or "?", locked.status,
+    log.info("intake: message %s is %s %s", locked.pk, locked.status,
              f"(submission #{locked.submission_id})" if locked.submission_id else locked.error[:200])
     return locked.status
 

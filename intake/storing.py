@@ -113,6 +113,6 @@ def inbound_store(
     except BaseException:
         _discard(inbound)
         raise
-    log.info("intake: stored message %s (%s, %d bytes, arrived %s, from %s)", inbound.pk, channel, inbound.size,
-             received_at.isoformat(), inbound.from_address or "?")
+    log.info("intake: stored message %s (%s, %d bytes, arrived %s)", inbound.pk, channel, inbound.size,
+             received_at.isoformat())
     return inbound, True

@@ -188,7 +188,7 @@ def mail_send(*, mail_id: int) -> str:
             last_error=f"The connection broke while the mail was handed over ({exc}); it may or may not have "
                        "gone out. Resend it deliberately if needed.",
         )
-        log.warning("outbox: mail %s to %s is uncertain: %s", mail.pk, mail.recipient, exc)
+        log.warning("outbox: mail %s (%s) is uncertain: %s", mail.pk, mail.kind, exc)
         return State.UNCERTAIN
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
         error = describe(exc)
@@ -198,17 +198,17 @@ def mail_send(*, mail_id: int) -> str:
                 state=State.QUEUED, last_error=error, sending_since=None,
                 next_attempt_at=now + backoff(mail.attempts), dispatched_at=now,
             )
-            log.info("outbox: mail %s to %s deferred after a transient error: %s", mail.pk, mail.recipient, error)
+            log.info("outbox: mail %s (%s) deferred after a transient error: %s", mail.pk, mail.kind, error)
             return State.QUEUED
         OutboundMail.objects.filter(pk=mail.pk, state=State.SENDING).update(
             state=State.FAILED, last_error=error, sending_since=None,
         )
-        log.warning("outbox: mail %s to %s failed for good: %s", mail.pk, mail.recipient, error)
+        log.warning("outbox: mail %s (%s) failed for good: %s", mail.pk, mail.kind, error)
         return State.FAILED
     OutboundMail.objects.filter(pk=mail.pk, state=State.SENDING).update(
         state=State.SENT, sent_at=timezone.now(), sending_since=None, last_error="",
     )
-    log.info("outbox: mail %s (%s, %s) sent to %s", mail.pk, mail.kind, mail.object_key, mail.recipient)
+    log.info("outbox: mail %s (%s, %s) sent", mail.pk, mail.kind, mail.object_key)
     return State.SENT
 
 
