@@ -51,6 +51,8 @@ def test_web_unit_serves_the_wsgi_application_on_the_instance_port():
     argv = exec_start(UNITS["web"])
     assert argv[1] == "personal_site.wsgi:application"
     assert argv[argv.index("--bind") + 1] == "127.0.0.1:%i"
+    # The configuration the benchmarks measure (bench/program_page.py serves with the same file).
+    assert argv[argv.index("--config") + 1] == "personal_site/gunicorn.conf.py"
     # gunicorn itself accepts the command line (and imports the application) with a real port.
     check = [str(REPO / ".venv" / "bin" / "gunicorn"), "--check-config",
              *[a.replace("%i", "8000") for a in argv[1:]]]
