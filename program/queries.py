@@ -1,6 +1,9 @@
 """Query helpers shared by the public pages' and the exports' selectors."""
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+
+from program.models import CallForParticipation, Session
+from speakers.models import Appearance
 
 
 def parents_with_children(
@@ -37,3 +40,45 @@ def parents_with_children(
             setattr(child, relation_field.field.name, parent)
             children.append(child)
     return result
+
+
+def edition_sessions_loaded(edition) -> list[tuple[models.Model, list, list]]:
+    """The edition's sessions in time order as (session, talks, chairs), in 2 queries at any size.
+
+    Sessions and their ordered talks come in one query (a session without talks, a break, is kept);
+    presenters and chairs, with their people, in another. Every talk carries ``presenters``, and
+    ``session.edition`` is the given edition, so neither costs a query later.
+    """
+    sessions = parents_with_children(
+        Session.objects.filter(edition=edition).order_by("start", "id"), relation="talks", order=("order", "id")
+    )
+    presenters: dict[int, list] = {talk.pk: [] for _, talks in sessions for talk in talks}
+    chairs: dict[int, list] = {session.pk: [] for session, _ in sessions}
+    appearances = (
+        Appearance.objects.filter(
+            Q(role=Appearance.Role.PRESENTER, talk__session__edition=edition)
+            | Q(role=Appearance.Role.CHAIR, session__edition=edition)
+        )
+        .select_related("person")
+        .order_by("order", "id")
+    )
+    for appearance in appearances:
+        if appearance.role == Appearance.Role.PRESENTER:
+            presenters[appearance.talk_id].append(appearance)
+        else:
+            chairs[appearance.session_id].append(appearance)
+    for session, talks in sessions:
+        session.edition = edition
+        for talk in talks:
+            talk.presenters = presenters[talk.pk]
+    return [(session, talks, chairs[session.pk]) for session, talks in sessions]
+
+
+def call_with_topics(edition):
+    """The edition's call for participation with its topics, ordered, in ``topic_list`` (1 query), or None."""
+    for cfp, topics in parents_with_children(
+        CallForParticipation.objects.filter(edition=edition).order_by("id"), relation="topics", order=("order", "id")
+    ):
+        cfp.topic_list = topics
+        return cfp
+    return None

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
-
 from program.models import CallForParticipation, Edition, ImportantDate, Session, Talk
-from program.queries import parents_with_children
+from program.queries import call_with_topics, edition_sessions_loaded
 from speakers.models import Appearance, Person
 
 
@@ -77,30 +75,8 @@ def program_sessions(*, edition: Edition) -> list[ProgramSession]:
     Sessions and talks come in one query (a session without talks, a break, is kept); presenters
     and chairs, with their people, in another.
     """
-    sessions = parents_with_children(
-        Session.objects.filter(edition=edition).order_by("start", "id"), relation="talks", order=("order", "id")
-    )
-    talk_ids = [talk.pk for _, talks in sessions for talk in talks]
-    presenters: dict[int, list[Appearance]] = {pk: [] for pk in talk_ids}
-    chairs: dict[int, list[Appearance]] = {session.pk: [] for session, _ in sessions}
-    appearances = (
-        Appearance.objects.filter(
-            Q(role=Appearance.Role.PRESENTER, talk__session__edition=edition)
-            | Q(role=Appearance.Role.CHAIR, session__edition=edition)
-        )
-        .select_related("person")
-        .order_by("order", "id")
-    )
-    for appearance in appearances:
-        if appearance.role == Appearance.Role.PRESENTER:
-            presenters[appearance.talk_id].append(appearance)
-        else:
-            chairs[appearance.session_id].append(appearance)
-    for session, talks in sessions:
-        session.edition = edition
-        for talk in talks:
-            talk.presenters = presenters[talk.pk]
-    return [ProgramSession(session=s, talks=talks, chairs=chairs[s.pk]) for s, talks in sessions]
+    return [ProgramSession(session=session, talks=talks, chairs=chairs)
+            for session, talks, chairs in edition_sessions_loaded(edition)]
 
 
 def important_dates(*, edition: Edition) -> list[ImportantDate]:
@@ -109,12 +85,7 @@ def important_dates(*, edition: Edition) -> list[ImportantDate]:
 
 def call_for_participation(*, edition: Edition) -> CallForParticipation | None:
     """The edition's call with its topics in ``topic_list`` (1 query), or None when it has none."""
-    for cfp, topics in parents_with_children(
-        CallForParticipation.objects.filter(edition=edition).order_by("id"), relation="topics", order=("order", "id")
-    ):
-        cfp.topic_list = topics
-        return cfp
-    return None
+    return call_with_topics(edition)
 
 
 @dataclass

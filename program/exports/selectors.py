@@ -7,11 +7,11 @@ queries constant however large the program grows. These live here rather than in
 """
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 
 from program.models import CallForParticipation, Edition, ImportantDate, Session, Talk
-from program.queries import parents_with_children
+from program.queries import call_with_topics, edition_sessions_loaded
 from speakers.models import Appearance
 
 
@@ -47,32 +47,10 @@ def export_edition_get(*, slug: str | None) -> Edition:
 
 def export_program_get(*, edition: Edition) -> EditionProgram:
     """Sessions with their talks (one query), presenters and chairs (one more) of ``edition``."""
-    loaded = parents_with_children(
-        Session.objects.filter(edition=edition).order_by("start", "id"), relation="talks", order=("order", "id")
-    )
-    presenters: dict[int, list[Appearance]] = {talk.pk: [] for _, talks in loaded for talk in talks}
-    chairs: dict[int, list[Appearance]] = {session.pk: [] for session, _ in loaded}
-    appearances = (
-        Appearance.objects.filter(
-            Q(role=Appearance.Role.PRESENTER, talk__session__edition=edition)
-            | Q(role=Appearance.Role.CHAIR, session__edition=edition)
-        )
-        .select_related("person")
-        .order_by("order", "id")
-    )
-    for appearance in appearances:
-        if appearance.role == Appearance.Role.PRESENTER:
-            presenters[appearance.talk_id].append(appearance)
-        else:
-            chairs[appearance.session_id].append(appearance)
     sessions = []
-    for session, talks in loaded:
-        # The sessions were filtered by this edition: say so, rather than let session.edition query it again.
-        session.edition = edition
+    for session, talks, chairs in edition_sessions_loaded(edition):
         session.talk_list = talks
-        session.chairs = chairs[session.pk]
-        for talk in talks:
-            talk.presenters = presenters[talk.pk]
+        session.chairs = chairs
         sessions.append(session)
     return EditionProgram(edition=edition, sessions=sessions)
 
@@ -97,12 +75,7 @@ def export_important_dates_list(*, edition: Edition) -> list[ImportantDate]:
 
 def export_cfp_get(*, edition: Edition) -> CallForParticipation | None:
     """The call for participation with its topics in ``topic_list`` (1 query), or None when the edition has none."""
-    for cfp, topics in parents_with_children(
-        CallForParticipation.objects.filter(edition=edition).order_by("id"), relation="topics", order=("order", "id")
-    ):
-        cfp.topic_list = topics
-        return cfp
-    return None
+    return call_with_topics(edition)
 
 
 def export_organizers_list(*, edition: Edition) -> list[Appearance]:
