@@ -31,12 +31,15 @@ DEFAULT_TEMPLATES = {
         "[{edition}] Your paper “{title}” is accepted",
         "Dear {authors},\n\nWe are happy to tell you that your paper “{title}” has been accepted to {edition}.\n\n"
         "Please upload your pre-recorded presentation (at most {presentation_minutes} minutes) by {video_deadline}:\n"
-        "{upload_link}\n\nReviewers' comments:\n\n{comments}\n\nThank you for submitting,\nThe organizers\n",
+        "{upload_link}\n\nThe paper's page lists everything that is due next (video, captions, final paper, your "
+        "speaker profile):\n{paper_link}\n\nReviewers' comments:\n\n{comments}\n\n"
+        "Thank you for submitting,\nThe organizers\n",
     ),
     Decision.Outcome.REJECT: (
         "[{edition}] Decision on your paper “{title}”",
         "Dear {authors},\n\nThank you for submitting “{title}” to {edition}. We are sorry to tell you that it could "
-        "not be accepted this time.\n\nReviewers' comments:\n\n{comments}\n\nWith best regards,\nThe organizers\n",
+        "not be accepted this time.\n\nReviewers' comments:\n\n{comments}\n\nThe decision and the comments are also "
+        "on the paper's page:\n{paper_link}\n\nWith best regards,\nThe organizers\n",
     ),
 }
 PLACEHOLDERS = ("title", "authors", "decision", "comments", "video_deadline", "upload_link", "paper_link",
@@ -108,11 +111,15 @@ def decision_preview(*, submission: Submission, outcome: str | None = None) -> M
     outcome = outcome or submission.decision.outcome
     template = template_for(submission.edition, outcome)
     values = placeholders_for(submission, outcome)
+    body = template.body.format_map(values)
+    if values["paper_link"] not in body:
+        # An edited template may have dropped the link: every decision mail still leads to the paper's page.
+        body = body.rstrip("\n") + f"\n\n-- \nYour paper's page on the site: {values['paper_link']}\n"
     return MailPreview(
         submission=submission,
         recipients=[a.email for a in submission.authors.all()],
         subject=template.subject.format_map(values)[:300],
-        body=template.body.format_map(values),
+        body=body,
     )
 
 

@@ -13,7 +13,7 @@ from program.deadlines import SUBMISSION, closed_message, is_open
 from program.models import Edition, Topic
 from submissions.extensions import deadline_for
 from submissions.models import PaperVersion, Submission, SubmissionAuthor, SubmissionEvent
-from submissions.rules import can_change_submission, can_withdraw_submission, is_author
+from submissions.rules import can_change_submission, can_withdraw_submission, is_author, why_not_withdrawable
 
 from .. import signals
 from .errors import DeadlinePassed, NotAllowed, SubmissionError
@@ -169,9 +169,9 @@ def submission_update(
 def submission_withdraw(*, submission: Submission, user, at: datetime.datetime, reason: str = "") -> ChangeResult:
     """Any author may withdraw; every author is told."""
     if not can_withdraw_submission(user, submission):
-        if submission.is_withdrawn:
-            raise SubmissionError("This paper is withdrawn already.")
-        raise NotAllowed("Only the authors of this paper can withdraw it.")
+        if is_author(user, submission):
+            raise SubmissionError(why_not_withdrawable(user, submission))
+        raise NotAllowed(why_not_withdrawable(user, submission))
     with transaction.atomic():
         submission = Submission.objects.select_for_update().get(pk=submission.pk)
         submission.status = Submission.Status.WITHDRAWN
