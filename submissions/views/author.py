@@ -12,8 +12,8 @@ from program.models import Edition
 from submissions import signals
 from submissions.extensions import deadline_for
 from submissions.forms import PaperForm, WithdrawForm, author_formset
-from submissions.models import Submission
 from submissions.lifecycle import paper_due_items, paper_status
+from submissions.models import Submission
 from submissions.rules import (
     can_change_submission,
     can_view_submission,
