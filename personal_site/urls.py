@@ -3,11 +3,15 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-admin.site.site_header = "personal_site administration"
-admin.site.site_title = "personal_site"
+from .accounts import account_home
+
+admin.site.site_header = f"{settings.SITE_NAME} administration"
+admin.site.site_title = settings.SITE_NAME
+admin.site.index_title = "Site administration"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/home/", account_home, name="account_home"),
     path("accounts/", include("allauth.urls")),
     path("submissions/", include("submissions.urls")),
     path("", include("intake.urls")),
