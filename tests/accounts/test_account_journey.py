@@ -36,7 +36,8 @@ def test_signed_out_the_hub_offers_sign_in_and_sign_up(client):
     response = client.get(HUB)
     assert response.status_code == 200
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
-    assert menu_of(response.content.decode()) == {"Sign in": "/accounts/login/", "Create an account": "/accounts/signup/"}
+    assert menu_of(response.content.decode()) == {"Sign in": "/accounts/login/",
+                                                  "Create an account": "/accounts/signup/"}
 
 
 def test_an_author_sees_papers_talks_addresses_password_and_sign_out(client, make_author):
