@@ -54,7 +54,7 @@ def sign_in(page, live_server, email: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password:", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("My papers")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your account")  # the account hub
 
 
 @contextlib.contextmanager
