@@ -55,8 +55,10 @@ class AccountMenu:
 
 def account_menu(request) -> dict:
     """Context processor: ``account`` for templates/layouts/_account_menu.html."""
-    return {"account": AccountMenu(getattr(request, "user", None) or AnonymousUser()),
-            "site_name": settings.SITE_NAME}
+    # Never look at the user here: public pages must not touch the session (no "Vary: Cookie"); the
+    # menu reads it only on pages that show it.
+    user = getattr(request, "user", None)
+    return {"account": AccountMenu(AnonymousUser() if user is None else user), "site_name": settings.SITE_NAME}
 
 
 @never_cache
