@@ -28,6 +28,16 @@ def review_answer(submission) -> ReviewAnswer:
     return ReviewAnswer(word=SUBMITTED)
 
 
+def review_words(submission_ids) -> dict[int, str]:
+    """The stage of many submitted papers in two queries, as ``review_answer`` words them one by one."""
+    words = dict.fromkeys(Assignment.objects.filter(submission_id__in=submission_ids)
+                          .values_list("submission_id", flat=True), UNDER_REVIEW)
+    for pk, outcome in Decision.objects.filter(submission_id__in=submission_ids, released_at__isnull=False) \
+            .values_list("submission_id", "outcome"):
+        words[pk] = ACCEPTED if outcome == Decision.Outcome.ACCEPT else REJECTED
+    return words
+
+
 def profile_items(submission, user) -> list[DueItem]:
     """The signed-in person's own speaker profile for the paper's talk (other authors get their own link)."""
     emails = set(verified_emails(user)) | ({user.email.lower()} if user.email else set())

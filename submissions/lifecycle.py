@@ -89,3 +89,18 @@ def paper_due_items(submission, user) -> list[DueItem]:
         return []
     items = signals.all_answers(signals.paper_due_items, submission=submission, user=user)
     return sorted(items, key=lambda item: item.position)
+
+
+def with_status_words(submissions) -> list:
+    """The papers, each with ``status_word`` set: one question to the other apps for the whole list."""
+    papers = list(submissions)
+    submitted = [p.pk for p in papers if not p.is_draft and not p.is_withdrawn]
+    words = (signals.first_answer(signals.paper_status_words, submission_ids=submitted) or {}) if submitted else {}
+    for paper in papers:
+        if paper.is_withdrawn:
+            paper.status_word = WITHDRAWN
+        elif paper.is_draft:
+            paper.status_word = DRAFT
+        else:
+            paper.status_word = words.get(paper.pk, SUBMITTED)
+    return papers

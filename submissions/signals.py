@@ -9,6 +9,8 @@ The review app answers and listens here; a site without it still has working pap
 - ``submission_withdrawn(submission)``: sent inside the withdrawal's transaction.
 - ``paper_status(submission)``: receivers return a ``submissions.lifecycle.ReviewAnswer`` (the
   review stage, and the decision with the reviewers' comments for authors once released), or None.
+- ``paper_status_words(submission_ids)``: the same stage for a list of submitted papers at once, as
+  a dict {submission id: status word} (no comments), or None.
 - ``paper_due_items(submission, user)``: receivers return a list of ``submissions.lifecycle.DueItem``,
   what the authors of an accepted paper still do (video, captions, final paper, profile), or None.
 """
@@ -19,6 +21,7 @@ declared_conflicts = Signal()
 conflicts_declared = Signal()
 submission_withdrawn = Signal()
 paper_status = Signal()
+paper_status_words = Signal()
 paper_due_items = Signal()
 
 

@@ -12,7 +12,7 @@ from program.models import Edition
 from submissions import signals
 from submissions.extensions import deadline_for
 from submissions.forms import PaperForm, WithdrawForm, author_formset
-from submissions.lifecycle import paper_due_items, paper_status
+from submissions.lifecycle import paper_due_items, paper_status, with_status_words
 from submissions.models import Submission
 from submissions.rules import (
     can_change_submission,
@@ -69,7 +69,7 @@ def _checked_pdf(form, submission_or_edition) -> CheckedPdf | None:
 @login_required
 def my_submissions(request):
     return render(request, "submissions/mine.html", {
-        "submissions": submissions_of(request.user),
+        "submissions": with_status_words(submissions_of(request.user)),
         "open_editions": editions_open_for_submission(at=_arrived(request)),
     })
 

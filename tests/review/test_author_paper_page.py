@@ -201,3 +201,33 @@ def test_video_deadline_extension_shows_on_the_due_items(client, reviewed):
     page = page_of(client, w["ann"], w["alpha"])
     assert until.strftime("%Y-%m-%dT%H:%M:%SZ") in page  # the machine-readable moment of the extended deadline
     assert Person.objects.filter(email="ann@example.org").exists()
+
+
+def test_my_papers_lists_each_papers_status_word_in_the_same_queries_for_one_or_three(client, review_world,
+                                                                                       make_author):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.review.conftest import submit_paper
+
+    w = review_world
+    Assignment.objects.create(submission=w["alpha"], reviewer=w["reviewers"]["rita"])
+
+    def listing() -> tuple[str, int]:
+        client.force_login(w["ann"])
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("submissions:mine")).content.decode()
+        return text(page), len(queries)
+
+    words, one = listing()
+    assert "Alpha Embeddings Practice edition Under review" in words
+    beta = submit_paper(client, w["edition"], w["ann"], "Beta Vectors", "bob@example.org")
+    submit_paper(client, w["edition"], w["ann"], "Delta Graphs", "bob@example.org")
+    decision_stage(submission=w["alpha"], outcome="accept", by=w["organizer"])
+    decision_stage(submission=beta, outcome="reject", by=w["organizer"])
+    decisions_release(edition=w["edition"], by=w["organizer"])
+    words, three = listing()
+    assert "Alpha Embeddings Practice edition Accepted" in words
+    assert "Beta Vectors Practice edition Rejected" in words
+    assert "Delta Graphs Practice edition Submitted" in words
+    assert one == three
