@@ -102,8 +102,9 @@ def test_after_acceptance_the_page_lists_what_is_due_with_deadlines_and_links(cl
     token = link.rstrip("/").rsplit("/", 1)[1]
     assert signing.loads(token, salt=PROFILE_SALT)["person"] == Person.objects.get(email="ann@example.org").pk
     assert client.get(link).status_code == 200
-    # The links lead where the work is done.
-    assert client.get(talk_page).status_code == 200
+    # The links lead where the work is done, and the talk's page leads back.
+    talk_html = client.get(talk_page).content.decode()
+    assert f'href="{w["alpha"].get_absolute_url()}"' in talk_html
 
     # Everything done: each item says so.
     now = timezone.now()
