@@ -245,5 +245,27 @@ def test_organizer_assigns_reviewer_reviews_organizer_decides_previews_and_relea
         expect(visitor.locator("main")).not_to_contain_text("Gamma Caches")
         visitor.screenshot(path=screenshot_path("review-program-accepted", "desktop"), full_page=True)
 
+    # --- Ann signs in, goes from the account hub to her paper: the decision, comments and what is due ------
+    author_context = browser.new_context(viewport=VIEWPORTS["desktop"])
+    try:
+        ann = author_context.new_page()
+        ann.on("pageerror", lambda error: browser_problems.append(str(error)))
+        sign_in(ann, live_server, "ann@example.org")
+        ann.get_by_role("main").get_by_role("link", name="My papers").click()
+        expect(ann.locator("table tbody tr").filter(has_text="Alpha Embeddings")).to_contain_text("Accepted")
+        ann.get_by_role("link", name=re.compile("Alpha Embeddings")).click()
+        expect(ann.locator(".status")).to_contain_text("Status: Accepted.")
+        decision = ann.get_by_role("region", name="Decision: accepted")
+        expect(decision).to_contain_text("Clear and useful. Section 3 could cite prior caches.")
+        expect(decision).not_to_contain_text("Rita")
+        due = ann.get_by_role("region", name="What is due next")
+        expect(due).to_contain_text("To do: Pre-recorded presentation (video) — Missing")
+        expect(due).to_contain_text(video_deadline)
+        check_page(ann, found, "author-paper-accepted", phone=True)
+        due.get_by_role("link", name="Pre-recorded presentation (video)").click()
+        expect(ann.get_by_role("heading", level=1)).to_have_text("Alpha Embeddings")
+    finally:
+        author_context.close()
+
     assert {name: v for name, v in found.items() if v} == {}
     assert browser_problems == []
