@@ -26,12 +26,18 @@ def can_view_submission(user, submission) -> bool:
     return is_author(user, submission) or is_organizer(user)
 
 
+DECIDED = ("The decision on this paper is out: it can no longer be changed. An accepted paper's final "
+           "version goes on its talk's page.")
+
+
 def can_change_submission(user, submission, *, at: datetime.datetime) -> bool:
-    """Edit details or replace the PDF: an author, before the deadline that applies to the paper."""
+    """Edit details or replace the PDF: an author, before the deadline that applies to the paper, until the
+    decision on it is released (what was reviewed stays what was decided on)."""
     return (
         is_author(user, submission)
         and not submission.is_withdrawn
         and is_open(deadline_for(submission.edition, submission=submission), at=at)
+        and not paper_status(submission).is_decided
     )
 
 

@@ -12,8 +12,15 @@ from django.db import transaction
 from program.deadlines import SUBMISSION, closed_message, is_open
 from program.models import Edition, Topic
 from submissions.extensions import deadline_for
+from submissions.lifecycle import paper_status
 from submissions.models import PaperVersion, Submission, SubmissionAuthor, SubmissionEvent
-from submissions.rules import can_change_submission, can_withdraw_submission, is_author, why_not_withdrawable
+from submissions.rules import (
+    DECIDED,
+    can_change_submission,
+    can_withdraw_submission,
+    is_author,
+    why_not_withdrawable,
+)
 
 from .. import signals
 from .errors import DeadlinePassed, NotAllowed, SubmissionError
@@ -151,6 +158,8 @@ def submission_update(
         raise NotAllowed("Only the authors of this paper can change it.")
     if submission.is_withdrawn:
         raise SubmissionError("This paper was withdrawn; it can no longer be changed.")
+    if paper_status(submission).is_decided:
+        raise SubmissionError(DECIDED)
     if not can_change_submission(user, submission, at=at):
         raise DeadlinePassed(closed_message(deadline_for(submission.edition, submission=submission), "Changes"))
     with transaction.atomic():

@@ -15,6 +15,7 @@ from submissions.forms import PaperForm, WithdrawForm, author_formset
 from submissions.lifecycle import paper_due_items, paper_status, with_status_words
 from submissions.models import Submission
 from submissions.rules import (
+    DECIDED,
     can_change_submission,
     can_view_submission,
     can_withdraw_submission,
@@ -154,6 +155,8 @@ def submission_edit(request, pk):
             message = "Only the authors of this paper can change it."
         elif submission.is_withdrawn:
             message = "This paper was withdrawn; it can no longer be changed."
+        elif paper_status(submission).is_decided:
+            message = DECIDED
         else:
             message = closed_message(deadline, "Changes")
         return render(request, "submissions/closed.html", {

@@ -147,6 +147,12 @@ def test_an_accepted_paper_may_be_withdrawn_and_the_page_says_the_talk_leaves_th
     confirm = text(client.get(reverse("submissions:withdraw", args=[w["alpha"].pk])).content.decode())
     assert "The paper's talk is taken off the program" in confirm
     assert "This cannot be undone" in confirm
+    # Decided: what was reviewed stays what was decided on, even while submissions are still open.
+    page = client.get(w["alpha"].get_absolute_url()).content.decode()
+    assert reverse("submissions:edit", args=[w["alpha"].pk]) not in page
+    edit = client.get(reverse("submissions:edit", args=[w["alpha"].pk]))
+    assert edit.status_code == 403
+    assert "The decision on this paper is out: it can no longer be changed." in edit.content.decode()
 
 
 def test_decision_mails_link_the_paper_page_even_from_a_template_without_the_link(client, reviewed):
