@@ -212,7 +212,7 @@ def test_organizer_assigns_reviewer_reviews_organizer_decides_previews_and_relea
 
     # --- Release: the page says how many mails were queued; a second press sends nothing ---------------
     page.goto(live_server.url + f"/organizer/{edition.slug}/decisions/")
-    page.get_by_role("link", name="Release decisions…").click()
+    page.get_by_role("button", name="Release decisions…").click()
     expect(page.locator("main")).to_contain_text(
         "4 decision mails will be sent to 4 authors for 2 papers; papers without decision: 0.")
     check_page(page, found, "release-confirm", phone=True)
@@ -233,7 +233,7 @@ def test_organizer_assigns_reviewer_reviews_organizer_decides_previews_and_relea
     handed_after_first_release = list(broker_handoffs)
     assert set(decision_mails.values_list("pk", flat=True)) <= set(handed_after_first_release)
 
-    page.get_by_role("link", name="Release decisions…").click()
+    page.get_by_role("button", name="Release decisions…").click()
     expect(page.locator("main")).to_contain_text("0 decision mails will be sent to 0 authors for 0 papers")
     expect(page.get_by_role("button", name=re.compile("Release and send"))).to_have_count(0)
     # The confirmation left open in the other tab posts again: nothing is sent twice.
