@@ -73,3 +73,38 @@ def test_every_organizer_page_fits_a_phone(browser, live_server, wide_world, bro
         assert browser_problems == []
     finally:
         context.close()
+
+
+def test_an_invitation_opened_signed_out_on_a_phone_explains_itself_and_signs_in_back_to_it(
+    browser, live_server, review_world, make_author, broker_handoffs, browser_problems
+):
+    from playwright.sync_api import expect
+
+    from review.models import ReviewerInvitation
+
+    w = review_world
+    w["organizer"].first_name, w["organizer"].last_name = "Olga", "Organizer"
+    w["organizer"].save()
+    invitation = ReviewerInvitation.objects.create(edition=w["edition"], email="nora@example.org",
+                                                   name="Nora Newcomer", invited_by=w["organizer"])
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/review/invitations/{invitation.token}/")
+        main = page.locator("main")
+        expect(main).to_contain_text(f"Olga Organizer, for the organizers of {w['edition'].title}")
+        expect(main).to_contain_text("What accepting means")
+        page.screenshot(path=screenshot_path("invitation-signed-out", "375"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")] == []
+        make_author("nora@example.org")
+        main.get_by_role("button", name="Sign in").click()
+        page.get_by_label("Email").fill("nora@example.org")
+        page.get_by_label("Password:", exact=True).fill("correct-horse-battery-9")
+        page.get_by_role("button", name="Sign In").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"Invitation to review for {w['edition'].title}")
+        page.get_by_role("button", name="Accept the invitation").click()
+        expect(page.locator(".messages")).to_contain_text(f"You are a reviewer of {w['edition'].title}.")
+        assert browser_problems == []
+    finally:
+        context.close()
