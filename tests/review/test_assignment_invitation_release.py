@@ -158,3 +158,21 @@ def test_release_asks_first_and_the_count_is_what_is_queued(client, review_world
     again = client.post(reverse("organizer:release", args=[edition.slug]), follow=True).content.decode()
     assert "Nothing new to release" in again
     assert OutboundMail.objects.filter(kind="decision").count() == 4
+
+
+def test_creating_an_account_from_the_invitation_returns_to_it_after_confirming(client, open_edition, organizer):
+    import re
+
+    _, link = invite(client, open_edition, organizer)
+    page = client.get(link).content.decode()
+    signup = re.search(r'href="([^"]*/signup/\?next=[^"]+)"', page).group(1)
+    response = client.post(signup, {"name": "Rita Reviewer", "email": "rita@example.org",
+                                    "password1": "a-long-pass-phrase-77", "password2": "a-long-pass-phrase-77",
+                                    "next": link})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    mail = OutboundMail.objects.filter(recipient="rita@example.org", kind__startswith="account-").latest("pk")
+    confirm = re.search(r"https?://\S+(/accounts/confirm-email/\S+/)", mail.body).group(1)
+    confirmed = client.post(confirm)
+    assert confirmed.status_code == 302 and confirmed["Location"] == link
+    accepted = client.post(link, follow=True).content.decode()
+    assert f"You are a reviewer of {open_edition.title}." in accepted
