@@ -33,6 +33,9 @@ def _world(site_url: str) -> dict:
         "link": f"{site_url}/review/invitations/sample/", "profile_link": f"{site_url}/people/profile/sample/",
         "person": Sample(name="Ada Author"), "starts": datetime.datetime(2020, 5, 29, 12, 0), "zone": "EDT",
         "role": "presenter", "what": submission.title, "description": "29 min 40 s long, 1920×1080, h264/aac",
+        "reviewer": Sample(name="Rita Reviewer"), "list_link": f"{site_url}/review/",
+        "papers": [{"number": 17, "title": submission.title, "link": f"{site_url}/review/papers/17/"},
+                   {"number": 23, "title": "Another Sample Paper", "link": f"{site_url}/review/papers/23/"}],
         "speaker_url": f"{site_url}/videos/talks/sample/", "organizer_url": f"{site_url}/videos/organizer/sample/",
     }
 
