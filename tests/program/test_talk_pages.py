@@ -251,3 +251,15 @@ def test_a_cached_upcoming_page_is_not_served_once_the_event_starts(client, db):
 
 def test_an_edition_that_is_over_is_cached_as_long_as_ever(client, personal_2020, settings):
     assert client.get("/2020/")["Cache-Control"] == f"public, max-age={min(settings.PUBLIC_PAGE_CACHE_SECONDS, 60)}"
+
+
+def test_a_video_published_on_this_site_plays_on_the_talk_page_as_on_the_program(client, paper, settings):
+    """talkmedia publishes a video by setting Talk.video_url to its own page; both pages show the player."""
+    from django.urls import reverse
+
+    paper.video_url = settings.SITE_URL + reverse("videos:talk-video", kwargs={"uid": paper.uid})
+    paper.save()
+    for url in (talk_url(paper), "/2020/"):
+        tree = get_tree(client, url)
+        [video] = tree.xpath(f'//main//video[@aria-label="Pre-recorded presentation: {paper.title}"]')
+        assert video.get("src") == reverse("videos:talk-video", kwargs={"uid": paper.uid}), url
