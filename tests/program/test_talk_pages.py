@@ -263,3 +263,12 @@ def test_a_video_published_on_this_site_plays_on_the_talk_page_as_on_the_program
         tree = get_tree(client, url)
         [video] = tree.xpath(f'//main//video[@aria-label="Pre-recorded presentation: {paper.title}"]')
         assert video.get("src") == reverse("videos:talk-video", kwargs={"uid": paper.uid}), url
+
+
+@pytest.mark.parametrize(("moment", "dates_first"), [(BEFORE, True), (AFTER, False)])
+def test_the_dates_come_before_the_program_while_they_are_ahead(client, personal_2020, time_machine, moment,
+                                                                  dates_first):
+    time_machine.move_to(moment, tick=False)
+    headings = [h.text_content() for h in fresh(client, "/2020/").xpath("//main//h2")]
+    assert headings.count("Important dates") == 1
+    assert (headings.index("Important dates") < headings.index("Program")) is dates_first
