@@ -1,12 +1,22 @@
 """Top-level URLs. The program's catch-all edition routes come last."""
 from django.conf import settings
 from django.contrib import admin
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static as static_url
 from django.urls import include, path
 
 admin.site.site_header = "personal_site administration"
 admin.site.site_title = "personal_site"
 
+
+
+def favicon(request):
+    """Browsers and feed readers ask for /favicon.ico whatever the page says: send them to the SVG."""
+    return HttpResponsePermanentRedirect(static_url("favicon.svg"))
+
+
 urlpatterns = [
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("submissions/", include("submissions.urls")),
