@@ -22,8 +22,17 @@ def reviewer_invite(*, edition, email: str, name: str, by) -> ReviewerInvitation
         link = settings.SITE_URL + reverse("review:accept-invitation", args=[invitation.token])
         kind = MailKind.REVIEWER_INVITATION
         mail_queue(kind=kind, object_key=kind.key(invitation=invitation.pk), recipients=[email],
-                   context={"invitation": invitation, "edition": edition, "link": link}, triggered_by=by)
+                   context={"invitation": invitation, "edition": edition, "link": link,
+                            "inviter": inviter_name(invitation)}, triggered_by=by)
     return invitation
+
+
+def inviter_name(invitation: ReviewerInvitation) -> str:
+    """Who sent the invitation, as the invitation page and mail name them ("" when that account is gone)."""
+    user = invitation.invited_by
+    if user is None:
+        return ""
+    return user.get_full_name() or user.username
 
 
 def invitation_problem(invitation: ReviewerInvitation, *, user=None) -> str:

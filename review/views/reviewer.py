@@ -13,7 +13,7 @@ from review.forms import ReviewForm
 from review.models import Assignment, Conflict, Review, ReviewerInvitation
 from review.rules import can_review_submission, reviewer_role, sees_author_names
 from review.selectors import reviewer_assignments
-from review.services.reviewers import conflict_declare, invitation_accept, invitation_problem
+from review.services.reviewers import conflict_declare, invitation_accept, invitation_problem, inviter_name
 from review.services.reviews import review_save
 from submissions.models import Submission
 from submissions.services.errors import SubmissionError
@@ -100,7 +100,7 @@ def accept_invitation(request, token):
     if invitation is None:
         return render(request, "review/reviewer/invitation.html", {"unknown": True}, status=404)
     context = {"invitation": invitation, "edition": invitation.edition,
-               "inviter": _inviter_name(invitation.invited_by),
+               "inviter": inviter_name(invitation),
                "already": reviewer_role(request.user, invitation.edition) is not None}
     if not context["already"]:
         context["problem"] = invitation_problem(invitation, user=request.user)
@@ -115,9 +115,3 @@ def accept_invitation(request, token):
         messages.success(request, f"You are a reviewer of {invitation.edition.title}.")
         return redirect("review:mine")
     return render(request, "review/reviewer/invitation.html", context, status=410 if context.get("problem") else 200)
-
-
-def _inviter_name(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.username

@@ -52,6 +52,16 @@ def test_practice_pages_ask_not_to_be_indexed_also_when_served_from_the_cache(cl
             assert meta(html.fromstring(response.content), "robots") == "noindex", (url, attempt)
 
 
+def test_practice_exports_ask_not_to_be_indexed_either(client, practice):
+    talk = Talk.objects.filter(session__edition=practice).order_by("id").first()
+    for url in ("/practice/program.ics", "/practice/program.json", "/practice/schedule.xml",
+                f"/practice/talks/{talk.pk}.ics"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response["X-Robots-Tag"] == "noindex", url
+    assert "X-Robots-Tag" not in client.get("/2020/program.ics")
+
+
 def test_real_editions_may_be_indexed(client, practice):
     for url in ("/2020/", "/2020/speakers/", "/2020/call/"):
         response = client.get(url)

@@ -89,6 +89,11 @@ def test_an_invitation_opened_signed_out_says_what_it_is_and_signs_in_back_to_it
     assert f'href="{reverse("account_signup")}?next={link}"' in page
     assert "Accept the invitation" not in page  # nothing to press before signing in
 
+    # The mail says the same: who invites, to what, and what a reviewer does.
+    mail = OutboundMail.objects.get(kind="reviewer-invitation")
+    assert f"Olga Organizer, for the organizers of {open_edition.title}, invites you to review" in mail.body
+    assert "you are told by mail when they do" in mail.body
+
     # Signing in through that link comes back to the invitation.
     signed_in = client.post(f'{reverse("account_login")}?next={link}', {
         "login": "rita@example.org", "password": "nope"})
