@@ -204,6 +204,8 @@ else:
 # --- Email: files under var/mail by default, SMTP with EMAIL_URL ------------------------------
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="PeRSonAl <noreply@personal.example.org>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# The practice edition's submission address: never a real organizer's (the practice edition is a copy).
+PRACTICE_SUBMISSION_EMAIL = env.str("PRACTICE_SUBMISSION_EMAIL", default="practice-papers@personal.example.org")
 EMAIL_URL = env.str("EMAIL_URL", default="")
 if EMAIL_URL:
     vars().update(env.email_url("EMAIL_URL"))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -177,3 +178,39 @@ def decisions_release(*, edition, by) -> ReleaseReport:
                 else:
                     queued += 1
     return ReleaseReport(released=released, mails_queued=queued, already_sent=already)
+
+
+@dataclass
+class ReleasePlan:
+    """What releasing now would send, counted the way decisions_release sends it."""
+
+    mails: int
+    authors: int
+    papers: int
+    staged: int
+    undecided: int
+
+
+def _releasable(edition):
+    staged = Q(released_at__isnull=True, submission__status=Submission.Status.SUBMITTED)
+    return (Decision.objects.filter(Q(released_at__isnull=False) | staged, submission__edition=edition)
+            .select_related("submission").prefetch_related("submission__authors"))
+
+
+def release_plan(*, edition) -> ReleasePlan:
+    """The decision mails a release would queue now: every author of a releasable decision who has none yet."""
+    decisions = list(_releasable(edition))
+    keys = {DECISION_MAIL.key(submission=d.submission_id): d for d in decisions}
+    sent = set(OutboundMail.objects.filter(kind=DECISION_MAIL, object_key__in=keys, resend_of__isnull=True)
+               .values_list("object_key", "recipient"))
+    mails, recipients, papers = 0, set(), set()
+    for key, decision in keys.items():
+        for email in {a.email.strip().lower() for a in decision.submission.authors.all() if a.email.strip()}:
+            if (key, email) not in sent:
+                mails += 1
+                recipients.add(email)
+                papers.add(decision.submission_id)
+    undecided = Submission.objects.filter(edition=edition, status=Submission.Status.SUBMITTED,
+                                          decision__isnull=True).count()
+    return ReleasePlan(mails=mails, authors=len(recipients), papers=len(papers),
+                       staged=sum(1 for d in decisions if d.released_at is None), undecided=undecided)

@@ -212,7 +212,14 @@ def test_organizer_assigns_reviewer_reviews_organizer_decides_previews_and_relea
 
     # --- Release: the page says how many mails were queued; a second press sends nothing ---------------
     page.goto(live_server.url + f"/organizer/{edition.slug}/decisions/")
-    page.get_by_role("button", name="Release decisions and send the mail").click()
+    page.get_by_role("button", name="Release decisions…").click()
+    expect(page.locator("main")).to_contain_text(
+        "4 decision mails will be sent to 4 authors for 2 papers; papers without decision: 0.")
+    check_page(page, found, "release-confirm", phone=True)
+    assert not OutboundMail.objects.filter(kind="decision").exists()  # asking is not releasing
+    stale_tab = context.new_page()  # the same confirmation, left open in a second tab
+    stale_tab.goto(page.url)
+    page.get_by_role("button", name="Release and send 4 mails").click()
     expect(page.locator(".messages")).to_contain_text(
         "2 decision(s) released; 4 mail(s) queued; 0 already sent before, not sent again.")
     expect(page.locator("main")).to_contain_text("No staged decision.")
@@ -226,8 +233,12 @@ def test_organizer_assigns_reviewer_reviews_organizer_decides_previews_and_relea
     handed_after_first_release = list(broker_handoffs)
     assert set(decision_mails.values_list("pk", flat=True)) <= set(handed_after_first_release)
 
-    page.get_by_role("button", name="Release decisions and send the mail").click()
-    expect(page.locator(".messages")).to_contain_text(
+    page.get_by_role("button", name="Release decisions…").click()
+    expect(page.locator("main")).to_contain_text("0 decision mails will be sent to 0 authors for 0 papers")
+    expect(page.get_by_role("button", name=re.compile("Release and send"))).to_have_count(0)
+    # The confirmation left open in the other tab posts again: nothing is sent twice.
+    stale_tab.get_by_role("button", name="Release and send 4 mails").click()
+    expect(stale_tab.locator(".messages")).to_contain_text(
         "Nothing new to release: every decision mail was already sent (4 mail(s)).")
     assert OutboundMail.objects.filter(kind="decision").count() == 4
     assert broker_handoffs == handed_after_first_release  # nothing handed to the broker a second time

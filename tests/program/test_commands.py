@@ -77,7 +77,7 @@ def test_load_edition_reports_what_a_changed_file_updates(tmp_path):
     output = run("load_edition", str(changed))
 
     assert "updated: 1 edition" in output
-    assert Edition.objects.get(slug="2020").welcome.startswith("Welcome to the second iteration")
+    assert Edition.objects.get(slug="2020").welcome_after_event.startswith("Welcome to the second iteration")
     assert snapshot()["talk_uids"] == uids
 
 
