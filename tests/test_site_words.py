@@ -24,7 +24,7 @@ MOMENTS = {
     "over": datetime.datetime(2020, 6, 15, 12, 0, tzinfo=datetime.UTC),
 }
 # Never, on any page or in any mail: the code name, or a "!" left behind by a missing name.
-NEVER = [re.compile(r"personal_site", re.I), re.compile(r"(^|[\s,(])!"), re.compile(r"\bNone\b")]
+NEVER = [re.compile(r"personal_site", re.I), re.compile(r"(^|[\s,(])!")]
 # Words that only fit some of an edition's states (on that edition's own pages).
 WRONG_WHEN = {
     "upcoming": ["Thank you for attending", "No recording was published", "took place", "under way"],
@@ -32,8 +32,8 @@ WRONG_WHEN = {
     "over": ["will be posted before the event", "to be announced", "Submissions are open", "Time left to submit",
              "will take place", "under way", "is tomorrow"],
 }
-SKIPPED = re.compile(r"\.(ics|json|xml|pdf|csv|zip|vtt|svg|png|jpg|webp|mp4)$|/(video|paper)$|^/(admin/.|static/|media/)"
-                     r"|/accounts/(logout|email|password/change)/|/videos/parts/")
+SKIPPED = re.compile(r"\.(ics|json|xml|pdf|csv|zip|vtt|svg|png|jpg|webp|mp4)$|/(video|paper)$"
+                     r"|^/(admin/.|static/|media/)|/accounts/(logout|email|password/change)/|/videos/parts/")
 
 
 def visible_text(body: bytes) -> str:
@@ -134,8 +134,7 @@ def test_account_mails_carry_the_sites_name(client, open_edition, settings):
                                       "password1": "a-long-pass-2026-x", "password2": "a-long-pass-2026-x"})
     client.post("/accounts/password/reset/", {"email": "new@example.org"})
     mails = list(OutboundMail.objects.filter(recipient="new@example.org"))
-    assert {m.kind for m in mails} >= {"account-email-confirmation-signup", "account-password-reset-key"} or len(
-        mails) >= 2, [m.kind for m in mails]
+    assert sorted(m.kind for m in mails) == ["account-confirmation-signup", "account-password-reset-key"]
     for mail in mails:
         text = f"{mail.subject}\n{mail.body}"
         assert problems_in({mail.kind: text}) == []
