@@ -328,7 +328,7 @@ def test_practice_edition_is_labelled_on_every_page(client, personal_2020):
         assert response.status_code == 200, url
         tree = html.fromstring(response.content)
         # Inside a landmark of its own, so that no content is outside every landmark (axe's "region").
-        banner = tree.xpath('//section[@class="practice-banner"][@aria-label="Practice edition"]')
+        banner = tree.xpath('//section[@class="practice-banner"][@aria-label="About this practice edition"]')
         assert banner, url
         assert "Practice edition" in banner[0].text_content()
     assert not html.fromstring(client.get("/2020/").content).xpath('//*[@class="practice-banner"]')
