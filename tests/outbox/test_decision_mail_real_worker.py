@@ -145,7 +145,7 @@ class HandOverCounter:
         self.publish, self.callbacks, self.calls, self.failed = publish, callbacks, 0, 0
 
     def __call__(self, task_name, args, eta=None):
-        if task_name != "outbox.send":
+        if task_name != "outbox.send_batch":
             return self.publish(task_name, args, eta)
         self.calls += 1
         if self.calls in self.callbacks:

@@ -332,6 +332,6 @@ def test_200_decision_mails_arrive_exactly_once_with_a_worker_killed_mid_way(sit
     assert recipients - set(by_recipient) == {uncertain.recipient}
     assert sorted(ids) == sorted(row.message_id for row in OutboundMail.objects.filter(state=State.SENT))
     # Both workers did the work, and a task line exists for every hand-over the survivor ran.
-    senders = Counter(line["worker"] for line in site.task_lines("outbox.send"))
+    senders = Counter(line["worker"] for line in site.task_lines("outbox.send_batch"))
     assert senders[site.workers.index(survivor)] > 80 and senders[site.workers.index(killed)] > 0, senders
     assert survivor.alive() and killed.alive()
