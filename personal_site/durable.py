@@ -89,9 +89,8 @@ class _Batch:
         if self.model is not None:  # rows of a rolled-back savepoint may be in the list: they never existed
             existing = set(self.model.objects.filter(pk__in=pks).values_list("pk", flat=True))
             pks = [pk for pk in dict.fromkeys(pks) if pk in existing]
-        for chunk in chunked(pks, self.size):
-            if not hand_over(self.task_name, chunk, model=self.model, stamp=self.stamp):
-                break  # the broker is down: the sweep hands the rest over (their stamps are missing)
+        for chunk in chunked(pks, self.size):  # each list on its own: a refused one waits for the sweep, unstamped
+            hand_over(self.task_name, chunk, model=self.model, stamp=self.stamp)
 
 
 def hand_over(task_name: str, chunk: list[int], *, model: type[Model] | None, stamp: str | None,
