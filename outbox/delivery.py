@@ -80,6 +80,20 @@ def _finish(token: uuid.UUID, pks: list[int], **changes) -> bool:
         sending_since=None, **changes) == len(pks)
 
 
+def _mark_sent(token: uuid.UUID, pk: int) -> bool:
+    """``_finish(token, [pk], state=SENT, …)`` as one plain parameterised UPDATE: the one statement run per mail."""
+    fields = {name: OutboundMail._meta.get_field(name) for name in ("id", "state", "sent_at", "sending_since",
+                                                                     "last_error", "claim_token")}
+    column = {name: connection.ops.quote_name(field.column) for name, field in fields.items()}
+    sql = (f"UPDATE {connection.ops.quote_name(OutboundMail._meta.db_table)} SET {column['state']} = %s, "
+           f"{column['sent_at']} = %s, {column['sending_since']} = NULL, {column['last_error']} = '' "
+           f"WHERE {column['id']} = %s AND {column['claim_token']} = %s AND {column['state']} = %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [State.SENT, fields["sent_at"].get_db_prep_value(timezone.now(), connection), pk,
+                             fields["claim_token"].get_db_prep_value(token, connection), State.SENDING])
+        return cursor.rowcount == 1
+
+
 def _refused(token: uuid.UUID, mails: list[OutboundMail], exc: Exception) -> dict[int, str] | None:
     """The server refused these mails, or could not be reached: a retry later (transient) or FAILED."""
     error, now, states = describe(exc), timezone.now(), {}
@@ -112,7 +126,7 @@ def _deliver_one(session: MailSession, token: uuid.UUID, mail: OutboundMail) -> 
         raise
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
         return _refused(token, [mail], exc)
-    if not _finish(token, [mail.pk], state=State.SENT, sent_at=timezone.now(), last_error=""):
+    if not _mark_sent(token, mail.pk):
         return None
     log.info("outbox: mail %s (%s, %s) sent", mail.pk, mail.kind, mail.object_key)
     return {mail.pk: State.SENT}

@@ -66,25 +66,39 @@ def mail_queue(
         composed = compose(MailKind(kind), context)
         subject, body, html = composed.subject, composed.text, composed.html
     suppressed = {r.strip().lower() for r in suppress}
-    rows = []
-    for recipient in dict.fromkeys(r.strip().lower() for r in recipients if r and r.strip()):
+    wanted = list(dict.fromkeys(r.strip().lower() for r in recipients if r and r.strip()))
+    existing = {row.recipient: row for row in OutboundMail.objects.filter(
+        object_key=object_key, kind=kind, recipient__in=wanted, resend_of__isnull=True)}
+
+    def new_row(recipient: str) -> OutboundMail:
         state = State.SUPPRESSED if recipient in suppressed else State.QUEUED
-        try:
-            with transaction.atomic():
-                row = OutboundMail.objects.create(
-                    kind=kind, object_key=object_key, recipient=recipient, subject=subject[:300], body=body,
-                    html=html, state=state, triggered_by=triggered_by, reply_to=reply_to,
-                    last_error="Not sent: too many receipts to other people from this account in the last hour."
-                    if state == State.SUPPRESSED else "",
-                )
-        except IntegrityError:
-            row = OutboundMail.objects.get(object_key=object_key, kind=kind, recipient=recipient,
-                                           resend_of__isnull=True)
-        else:
-            if state == State.QUEUED:
-                dispatch_on_commit(row.pk)
-        rows.append(row)
-    return rows
+        return OutboundMail(
+            kind=kind, object_key=object_key, recipient=recipient, subject=subject[:300], body=body, html=html,
+            state=state, triggered_by=triggered_by, reply_to=reply_to,
+            last_error="Not sent: too many receipts to other people from this account in the last hour."
+            if state == State.SUPPRESSED else "",
+        )
+
+    fresh = [new_row(recipient) for recipient in wanted if recipient not in existing]
+    try:
+        with transaction.atomic():  # one INSERT for them all (a burst of decisions is one statement)
+            created = OutboundMail.objects.bulk_create(fresh)
+    except IntegrityError:  # someone else wrote one of them meanwhile: one at a time, keeping theirs
+        created = []
+        for row in fresh:
+            try:
+                with transaction.atomic():
+                    row.save(force_insert=True)
+            except IntegrityError:
+                existing[row.recipient] = OutboundMail.objects.get(
+                    object_key=object_key, kind=kind, recipient=row.recipient, resend_of__isnull=True)
+            else:
+                created.append(row)
+    for row in created:
+        existing[row.recipient] = row
+        if row.state == State.QUEUED:
+            dispatch_on_commit(row.pk)
+    return [existing[recipient] for recipient in wanted]
 
 
 class MailNotResendable(Exception):

@@ -296,3 +296,38 @@ def test_mails_the_broker_refused_after_commit_are_handed_over_by_the_sweep_in_b
     handoffs = record_handoffs(monkeypatch)
     assert outbox_sweep() == {"uncertain": 0, "released": 0, "dispatched": 10}
     assert handoffs.batches[BATCH] == [ids(rows)[:4], ids(rows)[4:8], ids(rows)[8:]]
+
+
+def test_a_burst_is_queued_in_one_insert_and_a_racing_writer_keeps_its_rows(transactional_db, handoffs,
+                                                                             django_assert_max_num_queries):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("two writers at once need PostgreSQL")
+    # 200 rows: one SELECT and one INSERT; after the commit, one SELECT and one stamp per list of 50 handed over.
+    with django_assert_max_num_queries(11), transaction.atomic():
+        queue(200, object_key="decisions:burst")
+    assert OutboundMail.objects.count() == 200
+    handoffs.clear()
+
+    first_wrote, results = threading.Event(), {}
+
+    def first_writer():
+        try:
+            with transaction.atomic():
+                results["first"] = ids(queue(3, object_key="decisions:race"))
+                first_wrote.set()
+                threading.Event().wait(0.5)  # the second writer runs into our rows meanwhile
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=first_writer)
+    thread.start()
+    assert first_wrote.wait(10)
+    with transaction.atomic():  # sees none of them yet, then waits for the first writer's commit on the insert
+        second = queue(4, object_key="decisions:race")
+    thread.join(10)
+
+    assert ids(second)[:3] == results["first"]  # the first writer's rows, unchanged
+    assert OutboundMail.objects.filter(object_key="decisions:race").count() == 4
+    assert sorted(handoffs[BATCH]) == sorted(results["first"] + ids(second)[3:])  # each row handed over once
