@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from personal_site import durable
 
+from .marks import SentMarks
 from .models import OutboundMail
 from .smtp_session import CannotConnect, MailSession, MaybeDelivered, build_message, describe, is_transient
 
@@ -80,20 +81,6 @@ def _finish(token: uuid.UUID, pks: list[int], **changes) -> bool:
         sending_since=None, **changes) == len(pks)
 
 
-def _mark_sent(token: uuid.UUID, pk: int) -> bool:
-    """``_finish(token, [pk], state=SENT, …)`` as one plain parameterised UPDATE: the one statement run per mail."""
-    fields = {name: OutboundMail._meta.get_field(name) for name in ("id", "state", "sent_at", "sending_since",
-                                                                     "last_error", "claim_token")}
-    column = {name: connection.ops.quote_name(field.column) for name, field in fields.items()}
-    sql = (f"UPDATE {connection.ops.quote_name(OutboundMail._meta.db_table)} SET {column['state']} = %s, "
-           f"{column['sent_at']} = %s, {column['sending_since']} = NULL, {column['last_error']} = '' "
-           f"WHERE {column['id']} = %s AND {column['claim_token']} = %s AND {column['state']} = %s")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [State.SENT, fields["sent_at"].get_db_prep_value(timezone.now(), connection), pk,
-                             fields["claim_token"].get_db_prep_value(token, connection), State.SENDING])
-        return cursor.rowcount == 1
-
-
 def _refused(token: uuid.UUID, mails: list[OutboundMail], exc: Exception) -> dict[int, str] | None:
     """The server refused these mails, or could not be reached: a retry later (transient) or FAILED."""
     error, now, states = describe(exc), timezone.now(), {}
@@ -112,23 +99,35 @@ def _refused(token: uuid.UUID, mails: list[OutboundMail], exc: Exception) -> dic
     return states
 
 
-def _deliver_one(session: MailSession, token: uuid.UUID, mail: OutboundMail) -> dict[int, str] | None:
-    """Send one mail of the batch and record its outcome; None when the sweep judged this claim meanwhile."""
+class _ClaimJudged(Exception):
+    """The sweep judged this batch's claim (its worker looked dead): start nothing more."""
+
+
+def _deliver_one(session: MailSession, token: uuid.UUID, mail: OutboundMail, marks: SentMarks) -> dict | None:
+    """Send one mail of the batch and record its outcome (SENT: begun in ``marks``, confirmed by the next
+    ``marks.finish()``); None when the sweep judged this claim meanwhile."""
+
+    def previous_mail_recorded():  # before DATA: the mail before this one must be recorded SENT
+        if marks.finish() is False:
+            raise _ClaimJudged
+
     try:
-        session.send(build_message(mail))
-    except MaybeDelivered as exc:
+        session.send(build_message(mail), before_data=previous_mail_recorded)
+    except _ClaimJudged:
+        return None
+    except CannotConnect:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
+        if marks.finish() is False:
+            return None
+        if not isinstance(exc, MaybeDelivered):
+            return _refused(token, [mail], exc)
         log.warning("outbox: mail %s (%s) is uncertain: %s", mail.pk, mail.kind, exc)
         return {mail.pk: State.UNCERTAIN} if _finish(
             token, [mail.pk], state=State.UNCERTAIN,
             last_error=f"The connection broke while the mail was handed over ({exc}); it may or may not have "
                        "gone out. Resend it deliberately if needed.") else None
-    except CannotConnect:
-        raise
-    except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
-        return _refused(token, [mail], exc)
-    if not _mark_sent(token, mail.pk):
-        return None
-    log.info("outbox: mail %s (%s, %s) sent", mail.pk, mail.kind, mail.object_key)
+    marks.start(mail.pk)
     return {mail.pk: State.SENT}
 
 
@@ -144,26 +143,40 @@ def mail_send_batch(*, mail_ids: list[int]) -> BatchOutcome:
     mails = _claim_batch(ids[:batch_size()], token)
     if not mails:
         return outcome
-    session = MailSession()
+    by_id = {mail.pk: mail for mail in mails}
+
+    def marked(pk: int, matched: bool) -> None:
+        if matched:
+            log.info("outbox: mail %s (%s, %s) sent", pk, by_id[pk].kind, by_id[pk].object_key)
+        else:  # the sweep judged the claim meanwhile: the row is its (UNCERTAIN), not ours to call sent
+            outcome.states.pop(pk, None)
+
+    session, marks = MailSession(), SentMarks(token, marked)
     stop_at = time.monotonic() + BATCH_TIME_LIMIT.total_seconds()
     try:
         for position, mail in enumerate(mails):
             if time.monotonic() > stop_at:
                 rest = [m.pk for m in mails[position:]]
-                if _finish(token, rest, state=State.QUEUED, attempts=F("attempts") - 1, dispatched_at=None):
+                if marks.finish() is not False and _finish(token, rest, state=State.QUEUED,
+                                                           attempts=F("attempts") - 1, dispatched_at=None):
                     outcome.left += rest
                 break
             try:
-                states = _deliver_one(session, token, mail)
+                states = _deliver_one(session, token, mail, marks)
             except CannotConnect as exc:  # nothing more can go now: this mail and the rest wait (or fail)
-                states = _refused(token, mails[position:], exc.__cause__ or exc)
-                outcome.states.update(states or {})
+                if marks.finish() is not False:
+                    outcome.states.update(_refused(token, mails[position:], exc.__cause__ or exc) or {})
                 break
             if states is None:
                 log.warning("outbox: batch %s was judged by the sweep while it was sending; it stops", token)
                 break
             outcome.states.update(states)
+        marks.finish()
     finally:
+        try:
+            marks.finish()  # after an error: never leave an answer unread on the connection
+        except Exception:  # noqa: BLE001 - the error already on its way matters more; the sweep judges the row
+            log.warning("outbox: the SENT mark of batch %s could not be read", token, exc_info=True)
         session.close()
     return outcome
 

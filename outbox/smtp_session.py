@@ -101,27 +101,31 @@ class MailSession:
                 pass
         self.is_open = False
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage, before_data=None) -> None:
+        """``before_data()`` runs right before the message can be delivered (before DATA); what it raises ends
+        the SMTP transaction without the message."""
+        before_data = before_data or (lambda: None)
         if not self.is_open:
             self.open()
         if not isinstance(self.backend, SMTPBackend):
+            before_data()
             self._send_other(message)
             return
         try:
-            self._transaction(message)
+            self._transaction(message, before_data)
         except _Dropped:
             # The server closed the connection before this message went out: open a new one, once.
             self._discard()
             self.reconnects += 1
             self.open()
             try:
-                self._transaction(message)
+                self._transaction(message, before_data)
             except _Dropped as again:
                 self._discard()
                 raise smtplib.SMTPServerDisconnected(f"the connection broke twice before the message went out "
                                                      f"({again})") from None
 
-    def _transaction(self, message: EmailMessage) -> None:
+    def _transaction(self, message: EmailMessage, before_data) -> None:
         smtp = self.backend.connection
         encoding = message.encoding or settings.DEFAULT_CHARSET
         sender = sanitize_address(message.from_email, encoding)
@@ -150,6 +154,11 @@ class MailSession:
         if refused:  # the outbox sends to one recipient per mail: any refusal refuses the mail
             self._end_transaction()
             raise smtplib.SMTPRecipientsRefused(refused)
+        try:
+            before_data()
+        except BaseException:
+            self._end_transaction()
+            raise
         try:
             code, reply = smtp.data(raw)
         except smtplib.SMTPDataError as exc:  # DATA itself refused: the message never went out

@@ -225,10 +225,10 @@ def test_a_dead_workers_claim_is_judged_by_the_sweep(db, handoffs, smtp_backend,
     claimed_at = timezone.now()
     real_send, sent = delivery.MailSession.send, []
 
-    def send_then_die(self, message):
+    def send_then_die(self, message, before_data=None):
         if len(sent) == 2:
             raise SystemExit("SIGKILL")  # nothing after this line runs in a killed worker
-        real_send(self, message)
+        real_send(self, message, before_data)
         sent.append(message)
 
     monkeypatch.setattr(delivery.MailSession, "send", send_then_die)
@@ -258,8 +258,8 @@ def test_a_live_worker_whose_claim_was_judged_stops_at_once(db, handoffs, smtp_b
     rows = queue(4)
     real_send, sent = delivery.MailSession.send, []
 
-    def send(self, message):
-        real_send(self, message)
+    def send(self, message, before_data=None):
+        real_send(self, message, before_data)
         sent.append(message)
         if len(sent) == 2:
             outbox_sweep(now=timezone.now() + SENDING_TIMEOUT + datetime.timedelta(minutes=1))
