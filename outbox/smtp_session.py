@@ -84,6 +84,7 @@ class MailSession:
         self.backend = get_connection(fail_silently=False)
         self.is_open = False
         self.reconnects = 0
+        self._senders: dict[tuple, str] = {}
 
     def open(self) -> None:
         try:
@@ -128,7 +129,9 @@ class MailSession:
     def _transaction(self, message: EmailMessage, before_data) -> None:
         smtp = self.backend.connection
         encoding = message.encoding or settings.DEFAULT_CHARSET
-        sender = sanitize_address(message.from_email, encoding)
+        if (message.from_email, encoding) not in self._senders:  # every mail of a batch has the same sender
+            self._senders[message.from_email, encoding] = sanitize_address(message.from_email, encoding)
+        sender = self._senders[message.from_email, encoding]
         recipients = [sanitize_address(address, encoding) for address in message.recipients()]
         raw = message.message().as_bytes(linesep="\r\n")
         refused = {}
