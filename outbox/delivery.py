@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -115,7 +115,7 @@ def _deliver_one(session: MailSession, token: uuid.UUID, mail: OutboundMail, mar
         session.send(build_message(mail), before_data=previous_mail_recorded)
     except _ClaimJudged:
         return None
-    except CannotConnect:
+    except (CannotConnect, DatabaseError):  # a database error: the previous mail's mark is unknown, stop here
         raise
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
         if marks.finish() is False:

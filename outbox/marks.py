@@ -63,9 +63,12 @@ class SentMarks:
         pgconn = self._pgconn
         params = [State.SENT.encode(), now.isoformat().encode(), str(pk).encode(), str(self.token).encode(),
                   State.SENDING.encode()]
-        pgconn.send_query_params(self._sql.encode(), params)
-        while pgconn.flush():  # nonblocking (as psycopg keeps it): hand the whole query to the socket
-            select.select([], [pgconn.socket], [], WAIT_SECONDS)
+        try:
+            pgconn.send_query_params(self._sql.encode(), params)
+            while pgconn.flush():  # nonblocking (as psycopg keeps it): hand the whole query to the socket
+                select.select([], [pgconn.socket], [], WAIT_SECONDS)
+        except Exception as exc:  # noqa: BLE001 - libpq's errors, as Django's
+            raise DatabaseError(f"the SENT mark could not be sent: {exc}") from exc
 
     def finish(self) -> bool | None:
         if self.pending is None:
@@ -78,18 +81,23 @@ class SentMarks:
 
     def _answer(self) -> bool:
         pgconn = self._pgconn
-        while True:
-            pgconn.consume_input()
-            if not pgconn.is_busy():
-                break
-            if not select.select([pgconn.socket], [], [], WAIT_SECONDS)[0]:
-                raise DatabaseError(f"no answer from PostgreSQL to a SENT mark within {WAIT_SECONDS} s")
         matched, error = False, None
-        while (result := pgconn.get_result()) is not None:
-            if result.error_message:
-                error = result.error_message.decode(errors="replace")
-            else:
-                matched = int(result.command_tuples or 0) == 1
+        try:
+            while True:
+                pgconn.consume_input()
+                if not pgconn.is_busy():
+                    break
+                if not select.select([pgconn.socket], [], [], WAIT_SECONDS)[0]:
+                    raise DatabaseError(f"no answer from PostgreSQL to a SENT mark within {WAIT_SECONDS} s")
+            while (result := pgconn.get_result()) is not None:
+                if result.error_message:
+                    error = result.error_message.decode(errors="replace")
+                else:
+                    matched = int(result.command_tuples or 0) == 1
+        except DatabaseError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - libpq's errors (a broken connection), as Django's
+            raise DatabaseError(f"the answer to a SENT mark could not be read: {exc}") from exc
         if error:
             raise DatabaseError(f"the SENT mark failed: {error}")
         return matched

@@ -331,3 +331,27 @@ def test_a_burst_is_queued_in_one_insert_and_a_racing_writer_keeps_its_rows(tran
     assert ids(second)[:3] == results["first"]  # the first writer's rows, unchanged
     assert OutboundMail.objects.filter(object_key="decisions:race").count() == 4
     assert sorted(handoffs[BATCH]) == sorted(results["first"] + ids(second)[3:])  # each row handed over once
+
+
+def test_a_database_failure_recording_a_sent_mail_stops_the_batch_for_the_sweep_to_judge(
+        db, handoffs, smtp_backend, monkeypatch):
+    from django.db import DatabaseError
+
+    from outbox.marks import SentMarks
+
+    rows = queue(3)
+    claimed_at = timezone.now()
+
+    def unreachable(self, pk):
+        raise DatabaseError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(SentMarks, "start", unreachable)
+    with pytest.raises(DatabaseError):
+        mail_send_batch(mail_ids=ids(rows))
+    monkeypatch.undo()
+
+    assert len(smtp_backend.messages) == 1  # the first went out; no other started without its record
+    assert states() == {State.SENDING: 3}  # nothing called failed or sent on a guess
+    later = claimed_at + SENDING_TIMEOUT + datetime.timedelta(seconds=1)
+    assert outbox_sweep(now=later) == {"uncertain": 1, "released": 2, "dispatched": 2}
+    assert OutboundMail.objects.get(state=State.UNCERTAIN) == rows[0]  # it did go out: never resent by itself
