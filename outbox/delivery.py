@@ -4,8 +4,9 @@ The rules that keep every mail exactly once (or visibly UNCERTAIN) live here:
 
 - ``mail_send_batch`` claims the QUEUED rows among the ids it was handed in one conditional UPDATE (SENDING, a new
   claim token), then sends them in id order, one after the other. Each one's outcome is one UPDATE that matches only
-  while the claim is still intact; the next mail starts only after it. So the mail in the SMTP conversation is
-  always the lowest id of its claim still SENDING.
+  while the claim is still intact; the next mail's DATA waits for it (``outbox.marks``: the commit runs while the
+  next MAIL FROM and RCPT TO go out). So the mail that may be delivering is always the lowest id of its claim
+  still SENDING.
 - ``judge_stale_claims`` (run by the beat's sweep) takes claims older than SENDING_TIMEOUT, whose worker must have
   died: that lowest row may have gone out (UNCERTAIN, resent only by an organizer); the rows after it were never
   started and go back to the queue. A worker still alive finds its claim judged at its next UPDATE and stops.

@@ -67,8 +67,6 @@ def mail_queue(
         subject, body, html = composed.subject, composed.text, composed.html
     suppressed = {r.strip().lower() for r in suppress}
     wanted = list(dict.fromkeys(r.strip().lower() for r in recipients if r and r.strip()))
-    existing = {row.recipient: row for row in OutboundMail.objects.filter(
-        object_key=object_key, kind=kind, recipient__in=wanted, resend_of__isnull=True)}
 
     def new_row(recipient: str) -> OutboundMail:
         state = State.SUPPRESSED if recipient in suppressed else State.QUEUED
@@ -79,26 +77,26 @@ def mail_queue(
             if state == State.SUPPRESSED else "",
         )
 
-    fresh = [new_row(recipient) for recipient in wanted if recipient not in existing]
+    rows = [new_row(recipient) for recipient in wanted]
     try:
-        with transaction.atomic():  # one INSERT for them all (a burst of decisions is one statement)
-            created = OutboundMail.objects.bulk_create(fresh)
-    except IntegrityError:  # someone else wrote one of them meanwhile: one at a time, keeping theirs
-        created = []
-        for row in fresh:
+        with transaction.atomic():  # one INSERT for them all: a burst of decisions is one statement
+            created = OutboundMail.objects.bulk_create(rows)
+    except IntegrityError:  # some exist already (queued before, or by another writer meanwhile): keep those
+        rows, created = [], []
+        for row in (new_row(recipient) for recipient in wanted):
             try:
                 with transaction.atomic():
                     row.save(force_insert=True)
             except IntegrityError:
-                existing[row.recipient] = OutboundMail.objects.get(
-                    object_key=object_key, kind=kind, recipient=row.recipient, resend_of__isnull=True)
+                row = OutboundMail.objects.get(object_key=object_key, kind=kind, recipient=row.recipient,
+                                               resend_of__isnull=True)
             else:
                 created.append(row)
+            rows.append(row)
     for row in created:
-        existing[row.recipient] = row
         if row.state == State.QUEUED:
             dispatch_on_commit(row.pk)
-    return [existing[recipient] for recipient in wanted]
+    return rows
 
 
 class MailNotResendable(Exception):
