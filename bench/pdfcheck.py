@@ -187,7 +187,20 @@ def main() -> None:
     figures["load_after"] = os.getloadavg()[0]
     say(f"\nload average {figures['load_before']:.2f} before, {figures['load_after']:.2f} after")
     sandbox.shutdown_pool()
-    print("BENCH-JSON " + json.dumps({"bench": "pdfcheck", **figures}, sort_keys=True))
+    table = [  # for bench/run_all.py's table; the targets are issue #11's
+        {"name": "2-page paper check p50", "unit": "ms", "ours": figures["paper_pool_p50_ms"],
+         "baseline": figures["paper_fresh_child_p50_ms"], "max": 50},
+    ]
+    for key, label in (("bomb_256", "256 MiB bomb"), ("bomb_nested", "nested bomb")):
+        if f"{key}_check_ms" in figures:
+            table += [
+                {"name": f"{label} refused in", "unit": "ms", "ours": figures[f"{key}_check_ms"],
+                 "baseline": figures[f"{key}_naive_inflate_ms"], "max": 1000},
+                {"name": f"{label} peak (whole tree)", "unit": "MB", "ours": figures[f"{key}_tree_peak_mb"],
+                 "baseline": figures[f"{key}_naive_inflate_peak_mb"], "max": 100},
+            ]
+    print("BENCH-JSON " + json.dumps({"bench": "pdfcheck", "load_average": figures["load_after"], "figures": table,
+                                      **figures}, sort_keys=True))
 
 
 if __name__ == "__main__":

@@ -45,8 +45,7 @@ class Script:
 
 
 # Each run of program_page.py alternates ours and bare itself; one inner round per run is enough
-# because the rounds here give the medians. The others keep their own defaults (pdfcheck.py and
-# submission_burst.py are being reworked: no arguments are assumed for them).
+# because the rounds here give the medians. The others keep their own defaults.
 SCRIPTS = [
     Script("program_page", ["--rounds", "1"], "one inner round per run; this script's rounds give the medians"),
     Script("outbox_throughput", [], "its defaults (1,000 mails)"),

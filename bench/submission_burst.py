@@ -63,6 +63,7 @@ EDITION_FILE = REPO / "program" / "editions" / "personal-2020.yaml"
 PRACTICE_SLUG = "practice"
 PASSWORD = "bench-correct-horse-battery-9"
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+P99_TARGET_MS = 1000  # issue #11: an author waits at most a second, at the 99th percentile
 KEPT_COOKIES = ("sessionid", "csrftoken")  # the messages cookie is left behind: nobody reads the flashes
 
 
@@ -366,6 +367,16 @@ def main() -> int:
                for key, value in figures.items()},
             "post_p99_ms_by_round": [round(one["post_p99"] * 1e3, 1) for one in rounds],
             "load_before": round(rounds[0]["load_before"], 2), "load_after": round(os.getloadavg()[0], 2),
+            "load_average": round(os.getloadavg()[0], 2),
+            # For bench/run_all.py's table: the issue's targets (every paper stored, no 5xx, POST p99 <= 1 s).
+            "figures": [
+                {"name": "burst papers stored", "unit": "papers", "ours": stored, "min": expected},
+                {"name": "burst 5xx answers", "unit": "answers", "ours": len(server_errors), "max": 0},
+                {"name": "burst POST p50", "unit": "ms", "ours": round(figures["post_p50"] * 1e3, 1)},
+                {"name": "burst POST p99", "unit": "ms", "ours": round(figures["post_p99"] * 1e3, 1),
+                 "max": P99_TARGET_MS},
+                {"name": "burst GET form p99", "unit": "ms", "ours": round(figures["get_p99"] * 1e3, 1)},
+            ],
         }
         log = workdir / "gunicorn.log"
         if log.is_file() and log.stat().st_size:

@@ -13,6 +13,7 @@ class MailKind(models.TextChoices):
     INTAKE_CONFIRM = "intake-confirm", "Request to confirm an emailed paper"
     INTAKE_REFUSAL = "intake-refusal", "Answer to an email that did not become a paper"
     REVIEWER_INVITATION = "reviewer-invitation", "Invitation to review"
+    REVIEW_ASSIGNMENT = "review-assignment", "To a reviewer: papers newly assigned to them"
     DECISION = "decision", "Decision on a paper (the organizers' own template)"
     PRESENTER_INFO = "presenter-info", "Request for a presenter's bio, photo and consent"
     REMINDER_DRAFT = "reminder-draft", "Reminder: a paper is still a draft"
@@ -42,6 +43,7 @@ KEY_FORMATS = {
     MailKind.INTAKE_CONFIRM: "inbound:{inbound}{reprocessed}",
     MailKind.INTAKE_REFUSAL: "inbound:{inbound}{reprocessed}",
     MailKind.REVIEWER_INVITATION: "reviewer-invitation:{invitation}",
+    MailKind.REVIEW_ASSIGNMENT: "review-assignment:{reviewer}:{assignment}",
     MailKind.DECISION: "decision:{submission}",
     MailKind.PRESENTER_INFO: "talk:{talk}:person:{person}",
     MailKind.REMINDER_DRAFT: "reminder-draft:{submission}",

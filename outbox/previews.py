@@ -29,10 +29,13 @@ def _world(site_url: str) -> dict:
         "version": Sample(received_at=AT, page_count=2, size=123456, sha256="cd" * 32),
         "edit_url": f"{site_url}/submissions/17/edit/", "password_reset_url": f"{site_url}/accounts/password/reset/",
         "emailed": False, "reason": "The PDF has 3 pages; the limit is 2.", "title": submission.title, "days": 7,
-        "invitation": Sample(name="Rita Reviewer", email="rita@example.org"),
+        "invitation": Sample(name="Rita Reviewer", email="rita@example.org"), "inviter": "Olga Organizer",
         "link": f"{site_url}/review/invitations/sample/", "profile_link": f"{site_url}/people/profile/sample/",
         "person": Sample(name="Ada Author"), "starts": datetime.datetime(2020, 5, 29, 12, 0), "zone": "EDT",
         "role": "presenter", "what": submission.title, "description": "29 min 40 s long, 1920×1080, h264/aac",
+        "reviewer": Sample(name="Rita Reviewer"), "list_link": f"{site_url}/review/",
+        "papers": [{"number": 17, "title": submission.title, "link": f"{site_url}/review/papers/17/"},
+                   {"number": 23, "title": "Another Sample Paper", "link": f"{site_url}/review/papers/23/"}],
         "speaker_url": f"{site_url}/videos/talks/sample/", "organizer_url": f"{site_url}/videos/organizer/sample/",
     }
 

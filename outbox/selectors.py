@@ -1,5 +1,6 @@
-"""Reads of the outbox for organizers: counts by state, mails that need a look, one object's mail log."""
-from django.db.models import Count, QuerySet
+"""Reads of the outbox for organizers: counts by state, mails that need a look, the searchable list of
+every mail, one object's mail log."""
+from django.db.models import Count, Q, QuerySet
 
 from .models import OutboundMail
 
@@ -20,3 +21,19 @@ def mails_needing_attention(limit: int = 500) -> QuerySet[OutboundMail]:
 def mails_about(object_keys) -> QuerySet[OutboundMail]:
     """Every mail about these objects (their outbox keys), newest first."""
     return OutboundMail.objects.filter(object_key__in=list(object_keys)).order_by("-created_at", "-id")
+
+
+def mails_search(*, query: str = "", state: str = "", kind: str = "") -> QuerySet[OutboundMail]:
+    """Every mail, newest first, narrowed by text in the recipient or subject, by state and by kind.
+
+    A kind names itself or its family: "account" finds every account-<template> mail.
+    """
+    mails = OutboundMail.objects.order_by("-created_at", "-id")
+    if query:
+        mails = mails.filter(Q(recipient__icontains=query) | Q(subject__icontains=query))
+    if state:
+        mails = mails.filter(state=state)
+    if kind:
+        mails = mails.filter(Q(kind=kind) | Q(kind__startswith=f"{kind}-")) if kind == "account" else \
+            mails.filter(kind=kind)
+    return mails

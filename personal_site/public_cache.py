@@ -23,6 +23,7 @@ A hit touches no database: persistent connections are checked for age and health
 request that reaches Django.
 """
 import functools
+import math
 import threading
 import time
 from collections import OrderedDict
@@ -53,8 +54,25 @@ def program_changed() -> None:
     _memory.reset(generation)
 
 
+def _expires_at(response, rendered_at: float) -> float:
+    """When a rendering stops being valid: PUBLIC_PAGE_CACHE_SECONDS after it was made, or sooner.
+
+    A view may set ``response.public_page_valid_until`` (an aware datetime, or None for no limit):
+    a program page rendered before the event says "upcoming" and must not be served once it starts.
+    """
+    expires_at = rendered_at + settings.PUBLIC_PAGE_CACHE_SECONDS
+    valid_until = getattr(response, "public_page_valid_until", None)
+    if valid_until is not None:
+        expires_at = min(expires_at, valid_until.timestamp())
+    return expires_at
+
+
+# Headers a view sets that belong to the page itself, kept with its rendering in the shared cache.
+_PAGE_HEADERS = ("Content-Disposition", "X-Robots-Tag")
+
+
 def cache_public_page(view):
-    """Cache the bytes and content type of a GET response for PUBLIC_PAGE_CACHE_SECONDS."""
+    """Cache the bytes and content type of a GET response for PUBLIC_PAGE_CACHE_SECONDS (or until it expires)."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -63,28 +81,39 @@ def cache_public_page(view):
         # Scheme and host are part of the key: exports carry absolute URLs built from the request.
         key = f"page:{program_generation()}:{request.scheme}://{request.get_host()}{request.get_full_path()}"
         hit = cache.get(key)
-        rendered_at = time.time()
+        now = time.time()
+        rendered_at = now
+        expires_at = None
         if hit is not None:
-            # Entries written before the rendering time was kept have three fields: count them as new.
+            # Entries written before the rendering time (then the expiry) was kept have fewer fields.
             content, content_type, extra, *rest = hit
             rendered_at = rest[0] if rest else rendered_at
+            expires_at = rest[1] if len(rest) > 1 else rendered_at + settings.PUBLIC_PAGE_CACHE_SECONDS
+            if now >= expires_at:
+                # The shared cache counts whole seconds; the page's own limit is exact.
+                hit, rendered_at = None, now
+        if hit is not None:
             response = HttpResponse(content, content_type=content_type)
             for header, value in extra.items():
                 response[header] = value
         else:
             response = view(request, *args, **kwargs)
+            expires_at = _expires_at(response, rendered_at)
             if response.status_code == 200 and not response.streaming:
                 if hasattr(response, "render"):
                     response.render()
-                extra = {h: response[h] for h in ("Content-Disposition",) if h in response}
-                cache.set(key, (response.content, response["Content-Type"], extra, rendered_at),
-                          settings.PUBLIC_PAGE_CACHE_SECONDS)
-        response["Cache-Control"] = f"public, max-age={min(settings.PUBLIC_PAGE_CACHE_SECONDS, 60)}"
+                extra = {h: response[h] for h in _PAGE_HEADERS if h in response}
+                timeout = math.ceil(expires_at - rendered_at)
+                if timeout > 0:
+                    cache.set(key, (response.content, response["Content-Type"], extra, rendered_at, expires_at),
+                              timeout)
+        max_age = max(0, min(settings.PUBLIC_PAGE_CACHE_SECONDS, 60, math.floor(expires_at - now)))
+        response["Cache-Control"] = f"public, max-age={max_age}"
         # Whether rendered here or read from the shared cache, the finished response may be kept
         # by PublicPageMiddleware: each process's first request fills its memory, until the moment
         # the shared cache drops the rendering (not PUBLIC_PAGE_CACHE_SECONDS from now).
-        response.public_page = True
-        response.public_page_expires_at = rendered_at + settings.PUBLIC_PAGE_CACHE_SECONDS
+        response.public_page = expires_at > now
+        response.public_page_expires_at = expires_at
         return response
 
     return wrapper

@@ -11,7 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from program.models import CallForParticipation, Edition, ImportantDate, Session, Talk
-from program.queries import call_with_topics, edition_sessions_loaded
+from program.queries import (
+    call_with_topics,
+    edition_sessions_loaded,
+    editions_with_dates,
+    talk_loaded,
+    with_event_bounds,
+)
 from speakers.models import Appearance, Person
 
 
@@ -35,13 +41,15 @@ class EditionFrame:
     editions: list[Edition]
 
 
-def edition_frame_get(*, slug: str | None) -> EditionFrame:
+def edition_frame_get(*, slug: str | None, with_dates: bool = False) -> EditionFrame:
     """The edition at ``/<slug>/`` (the current one when ``slug`` is None) and the footer's editions: 1 query.
 
     An event has a handful of editions, so loading them all, whole, costs less than a second query
-    for the one the page is about.
+    for the one the page is about. Each carries its event's bounds (``Edition.state_at`` needs no
+    query), and with ``with_dates`` its important dates in ``date_list`` (still one query).
     """
-    editions = list(Edition.objects.order_by("is_practice", "-date", "id"))
+    ordered = with_event_bounds(Edition.objects.order_by("is_practice", "-date", "id"))
+    editions = editions_with_dates(ordered) if with_dates else list(ordered)
     if slug is None:
         edition = next((e for e in editions if e.is_current), None)
     else:
@@ -79,6 +87,11 @@ def program_sessions(*, edition: Edition) -> list[ProgramSession]:
             for session, talks, chairs in edition_sessions_loaded(edition)]
 
 
+def talk_get(*, edition: Edition, talk_id: int) -> Talk | None:
+    """One talk of ``edition`` for its own page: session, presenters, the session's chairs (2 queries)."""
+    return talk_loaded(edition, talk_id)
+
+
 def important_dates(*, edition: Edition) -> list[ImportantDate]:
     return list(ImportantDate.objects.filter(edition=edition).order_by("moment", "order"))
 
@@ -104,6 +117,17 @@ class SpeakerEntry:
             if appearance.affiliation and appearance.affiliation not in seen:
                 seen.append(appearance.affiliation)
         return seen
+
+    @property
+    def single_affiliation(self) -> str:
+        """The one affiliation printed for this person here, or "" when roles printed different ones.
+
+        With one it is shown under the name; with several (Udit Gupta was "FAIR/Harvard" for the
+        introduction and "Harvard University and FAIR" for a paper) each is shown beside its role,
+        never joined into one line that no program printed.
+        """
+        found = self.affiliations
+        return found[0] if len(found) == 1 else ""
 
 
 @dataclass(frozen=True)

@@ -43,5 +43,6 @@ urlpatterns = [
     path("<edition:edition>/program.ics", exports.program_ics, name="ics"),
     path("<edition:edition>/program.json", exports.program_json, name="json"),
     path("<edition:edition>/schedule.xml", exports.schedule_xml, name="frab"),
+    path("<edition:edition>/talks/<int:talk_id>/", pages.talk, name="talk"),
     path("<edition:edition>/talks/<int:talk_id>.ics", exports.talk_ics, name="talk-ics"),
 ]

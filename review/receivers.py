@@ -4,6 +4,7 @@ from django.dispatch import receiver
 from submissions import signals
 
 from .models import Conflict, Reviewer
+from .paper_page import profile_items, review_answer, review_words
 from .services.program import talk_remove_for_withdrawn
 from .services.reviewers import conflicts_set_by_authors
 
@@ -27,3 +28,18 @@ def record_conflicts(sender, submission, chosen, **kwargs):
 @receiver(signals.submission_withdrawn)
 def take_talk_off_program(sender, submission, **kwargs):
     talk_remove_for_withdrawn(submission=submission)
+
+
+@receiver(signals.paper_status)
+def review_stage(sender, submission, **kwargs):
+    return review_answer(submission)
+
+
+@receiver(signals.paper_status_words)
+def review_stages(sender, submission_ids, **kwargs):
+    return review_words(submission_ids)
+
+
+@receiver(signals.paper_due_items)
+def speaker_profile(sender, submission, user, **kwargs):
+    return profile_items(submission, user)

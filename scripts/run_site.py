@@ -121,6 +121,12 @@ def where_things_are() -> list[str]:
     return [f"Database: {db}", f"Celery broker: {broker}", f"Mail: {mail}"]
 
 
+def mail_site_url(served: str, environ=os.environ) -> str:
+    """The SITE_URL mail links use: SITE_URL when set, otherwise the address this run serves
+    (``PORT=8001 make run`` mails links to http://127.0.0.1:8001)."""
+    return (environ.get("SITE_URL") or served).rstrip("/")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--prepare", action="store_true",
@@ -129,6 +135,8 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     args = parser.parse_args()
     site_url = f"http://{args.host}:{args.port}"
+    # Every child (and the setup commands) reads the same SITE_URL, so links in mail reach this server.
+    os.environ["SITE_URL"] = mail_site_url(site_url)
 
     if port_answers(args.host, args.port):
         say(f"Something already answers on {site_url}: is the site running in another terminal? "
@@ -167,6 +175,7 @@ def main() -> int:
         lines = [
             f"Site:  {site_url}/   (PeRSonAl 2020 at {site_url}/2020/, practice edition at {site_url}/practice/)",
             f"Admin: {site_url}/admin/",
+            f"Links in mail: {os.environ['SITE_URL']}",
             *([f"Organizer: {login}"] if login else []),
             *where_things_are(),
             "Processes: " + ", ".join(f"{c.name} (pid {c.process.pid})" for c in children),

@@ -166,7 +166,34 @@ def media_overview(*, edition: Edition) -> list[OverviewRow]:
             row.missing.append("final paper")
         if row.ready_video is None and row.published_video is None:
             row.missing.append("video")
+        if not row.has_captions:
+            row.missing.append("captions")
         if row.people_without_bio:
             row.missing.append("bio")
         rows.append(row)
     return rows
+
+
+@dataclass
+class PersonMissing:
+    """One presenter and what they still owe: per talk (paper, video, captions) and their own profile."""
+
+    person: Person
+    talks: list[tuple[Talk, list[str]]] = field(default_factory=list)
+    bio: bool = False
+
+
+def missing_by_person(rows: list[OverviewRow]) -> list[PersonMissing]:
+    """The overview turned around: who is missing what, each presenter once, in program order."""
+    people: dict[int, PersonMissing] = {}
+    for row in rows:
+        talk_items = [item for item in row.missing if item != "bio"]
+        for appearance in row.presenters:
+            person = appearance.person
+            owed = people.get(person.pk) or PersonMissing(person=person)
+            if talk_items:
+                owed.talks.append((row.talk, talk_items))
+            owed.bio = owed.bio or not person.bio.strip()
+            if owed.talks or owed.bio:
+                people[person.pk] = owed
+    return list(people.values())

@@ -19,6 +19,23 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """After a test that used the database, every mail it queued links the site's pages at SITE_URL.
+
+    Run right after the test function, while its database and its settings are still in place.
+    """
+    result = yield
+    if {"db", "transactional_db"} & set(item.fixturenames):
+        from django.conf import settings
+
+        from tests.support.mail_links import mails_with_links_elsewhere
+
+        wrong = mails_with_links_elsewhere(settings.SITE_URL)
+        assert wrong == {}, f"mails link the site's pages outside SITE_URL ({settings.SITE_URL}): {wrong}"
+    return result
+
+
 @pytest.fixture
 def personal_2020(db):
     """The PeRSonAl 2020 edition, loaded from its data file as the README's run command does."""

@@ -130,3 +130,23 @@ def test_database_url_and_email_url_switch_to_postgresql_and_smtp(tmp_path):
     assert values["DATABASE"]["NAME"] == "personal_site"
     assert values["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
     assert (values["EMAIL_HOST"], values["EMAIL_PORT"], values["EMAIL_USE_TLS"]) == ("smtp.example.org", 587, True)
+
+
+READ_SITE = "from django.conf import settings; print(settings.SITE_URL, settings.SITE_NAME, sep='|')"
+
+
+def read_site(tmp_path, **variables) -> tuple[str, str]:
+    env = {k: v for k, v in clean_env(tmp_path, **variables).items()
+           if k not in ("SITE_URL", "PORT", "SITE_NAME") or k in variables}
+    result = subprocess.run([sys.executable, "-c", READ_SITE], cwd=REPO, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    return tuple(result.stdout.strip().splitlines()[-1].split("|"))
+
+
+def test_site_url_follows_port_unless_set_and_the_site_has_a_name(tmp_path):
+    assert read_site(tmp_path) == ("http://127.0.0.1:8000", "PeRSonAl tutorial")
+    assert read_site(tmp_path, PORT="8001")[0] == "http://127.0.0.1:8001"
+    assert read_site(tmp_path, PORT="8001", SITE_URL="https://personal.example.org/")[0] == \
+        "https://personal.example.org"
+    assert read_site(tmp_path, SITE_NAME="PeRSonAl 2021")[1] == "PeRSonAl 2021"

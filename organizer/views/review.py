@@ -1,7 +1,6 @@
 """The organizer area for review: submissions table, charts, CSV and zip, one paper, reviewers, decisions."""
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 
 from program.deadlines import SUBMISSION, edition_deadline
 from program.models import Edition
@@ -15,7 +14,7 @@ from review.forms import (
 )
 from review.models import Decision, Review
 from review.services import decisions as decision_services
-from review.services.reviewers import assignment_create, assignments_bulk, reviewer_invite
+from review.services.reviewers import assignments_bulk, reviewer_invite
 from submissions.models import Submission
 from submissions.services.errors import SubmissionError
 
@@ -67,12 +66,7 @@ def paper(request, edition, pk):
                                  initial={"outcome": decision.outcome if decision else None,
                                           "program_order": decision.program_order if decision else 0})
     if assigning and assign_form.is_valid():
-        for reviewer in assign_form.cleaned_data["reviewers"]:
-            try:
-                assignment_create(submission=submission, reviewer=reviewer, by=request.user)
-                messages.success(request, f"{reviewer} is assigned to #{submission.pk}.")
-            except SubmissionError as error:
-                messages.error(request, str(error))
+        _assign(request, submissions=[submission], reviewers=assign_form.cleaned_data["reviewers"])
         return redirect(request.path)
     if deciding and decision_form.is_valid():
         try:
@@ -93,6 +87,18 @@ def paper(request, edition, pk):
     }, status=status)
 
 
+def _assign(request, *, submissions, reviewers) -> None:
+    made, already, skipped = assignments_bulk(submissions=submissions, reviewers=reviewers, by=request.user)
+    pairs = "; ".join(f"{a.reviewer} is assigned to #{a.submission_id}" for a in made)
+    messages.success(request, f"{len(made)} assignment(s) made." + (
+        f" {pairs}. Each reviewer gets one mail listing their new papers." if made else ""))
+    for assignment in already:
+        messages.info(request, f"{assignment.reviewer} was already assigned to #{assignment.submission_id}; "
+                               "no mail sent again.")
+    for reason in skipped:
+        messages.warning(request, reason)
+
+
 @organizer_required
 def reviewers(request, edition):
     inviting, bulk = "invite-submit" in request.POST, "bulk-submit" in request.POST
@@ -103,11 +109,8 @@ def reviewers(request, edition):
         messages.success(request, f"An invitation is on its way to {invitation.email}.")
         return redirect(request.path)
     if bulk and bulk_form.is_valid():
-        made, skipped = assignments_bulk(submissions=bulk_form.cleaned_data["submissions"],
-                                         reviewers=bulk_form.cleaned_data["reviewers"], by=request.user)
-        messages.success(request, f"{len(made)} assignment(s) made.")
-        for reason in skipped:
-            messages.warning(request, reason)
+        _assign(request, submissions=bulk_form.cleaned_data["submissions"],
+                reviewers=bulk_form.cleaned_data["reviewers"])
         return redirect(request.path)
     return render(request, "organizer/reviewers.html", {
         "edition": edition, "reviewers": selectors.edition_reviewers(edition),
@@ -137,8 +140,11 @@ def decision_preview(request, edition, pk):
 
 
 @organizer_required
-@require_POST
 def decisions_release(request, edition):
+    """GET: what a release would send, and the button; POST: release (twice never sends twice)."""
+    if request.method != "POST":
+        return render(request, "organizer/release.html", {
+            "edition": edition, "plan": decision_services.release_plan(edition=edition)})
     try:
         report = decision_services.decisions_release(edition=edition, by=request.user)
     except SubmissionError as error:

@@ -14,7 +14,7 @@ from program.models import Edition, Talk
 from speakers.models import Appearance
 from talkmedia.models import FinalPaper, SpeakerInvite, TalkVideo
 from talkmedia.rules import can_manage_talk_media
-from talkmedia.selectors import CONSENT_FIELD, media_overview
+from talkmedia.selectors import CONSENT_FIELD, media_overview, missing_by_person
 from talkmedia.services import invites, processing, publishing
 
 
@@ -30,7 +30,7 @@ def overview(request, edition):
     rows = media_overview(edition=edition)
     return render(request, "organizer/talk_media.html", {
         "edition": edition, "rows": rows, "consent_field": CONSENT_FIELD,
-        "missing_count": sum(1 for row in rows if row.missing),
+        "missing_count": sum(1 for row in rows if row.missing), "people_missing": missing_by_person(rows),
     })
 
 

@@ -28,9 +28,10 @@ else:
 _LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else _LOCAL_HOSTS)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
-# The site's name in mail signatures and page titles.
-SITE_NAME = env.str("SITE_NAME", default="PeRSonAl")
+# Absolute links in mail. Unset, it follows PORT (``PORT=8001 make run`` serves http://127.0.0.1:8001).
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}").rstrip("/")
+# The site's name in mail signatures, account mail, page titles and the admin.
+SITE_NAME = env.str("SITE_NAME", default="PeRSonAl tutorial")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -88,6 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "personal_site.accounts.account_menu",
             ],
         },
     },
@@ -202,6 +204,8 @@ else:
 # --- Email: files under var/mail by default, SMTP with EMAIL_URL ------------------------------
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="PeRSonAl <noreply@personal.example.org>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# The practice edition's submission address: never a real organizer's (the practice edition is a copy).
+PRACTICE_SUBMISSION_EMAIL = env.str("PRACTICE_SUBMISSION_EMAIL", default="practice-papers@personal.example.org")
 EMAIL_URL = env.str("EMAIL_URL", default="")
 if EMAIL_URL:
     vars().update(env.email_url("EMAIL_URL"))
@@ -222,7 +226,8 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "submissions:mine"
+# Organizers land on the organizer area instead (personal_site/accounts.py).
+LOGIN_REDIRECT_URL = "account_home"
 # django-allauth: accounts by email, verified before use; its rate limits (stored in the shared
 # cache) throttle logins, sign-ups, password resets and confirmation mails.
 ACCOUNT_ADAPTER = "outbox.account_mail.OutboxAccountAdapter"
@@ -234,7 +239,7 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[personal_site] "
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",

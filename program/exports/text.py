@@ -5,6 +5,7 @@ talk, its presenters and where to follow it in these words.
 """
 from collections.abc import Callable, Iterable
 
+from django.urls import reverse
 from django.utils.text import slugify
 
 from program.models import Edition, Talk
@@ -38,11 +39,11 @@ def talk_heading(talk: Talk) -> str:
 
 
 def talk_page_path(talk: Talk, edition: Edition) -> str:
-    """Where the talk is shown on the site: its anchor (``#talk-<id>``) on the edition's program page.
+    """Where the talk is shown on the site: its own page, ``/<edition>/talks/<id>/``.
 
-    The anchor uses the talk's database id, which never changes when the talk is edited.
+    The address uses the talk's database id, which never changes when the talk is edited.
     """
-    return f"{edition.get_absolute_url()}#talk-{talk.id}"
+    return reverse("program:talk", kwargs={"edition": edition.slug, "talk_id": talk.id})
 
 
 def edition_location(edition: Edition) -> str:

@@ -1,9 +1,11 @@
 """An edition (iteration) of the event: PeRSonAl 2020 is the second."""
+import datetime
 import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Max, Min, Q
+from django.utils import timezone
 
 
 def validate_time_zone(value: str) -> None:
@@ -11,6 +13,14 @@ def validate_time_zone(value: str) -> None:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ValidationError(f"“{value}” is not a time zone name such as America/New_York.") from None
+
+
+class EditionState(models.TextChoices):
+    """Where an edition stands in time; the pages' words follow it (no "thank you for attending" before)."""
+
+    UPCOMING = "upcoming", "Upcoming"
+    LIVE = "live", "Live"
+    OVER = "over", "Over"
 
 
 class Edition(models.Model):
@@ -35,6 +45,9 @@ class Edition(models.Model):
     )
     format = models.CharField(max_length=20, choices=Format.choices, default=Format.VIRTUAL_WEBINAR)
     welcome = models.TextField(blank=True, help_text="The opening words of the program page.")
+    welcome_after_event = models.TextField(
+        blank=True, help_text="Shown instead of the welcome once the event is over (“Thank you for attending…”).",
+    )
     overview = models.TextField(blank=True, help_text="What the program consists of.")
     watch_url = models.URLField(blank=True, help_text="The webinar link. Leave empty until it is known.")
     watch_label = models.CharField(max_length=200, blank=True, default="To watch")
@@ -63,3 +76,51 @@ class Edition(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    # --- Where the edition stands in time ---------------------------------------------------------
+    # The event runs from its first session's start to its last session's end; an edition without
+    # sessions runs for its whole day in its own zone. Public pages load the edition with
+    # ``program.queries.with_event_bounds`` (the bounds as ``event_first_start``/``event_last_end``,
+    # no extra query); an edition loaded otherwise asks its sessions once.
+
+    def event_bounds(self) -> tuple[datetime.datetime, datetime.datetime]:
+        if not hasattr(self, "event_first_start"):
+            found = self.sessions.aggregate(first=Min("start"), last=Max("end"))
+            self.event_first_start, self.event_last_end = found["first"], found["last"]
+        start, end = self.event_first_start, self.event_last_end
+        if start is None or end is None:
+            start = datetime.datetime.combine(self.date, datetime.time(0), tzinfo=self.zone)
+            end = datetime.datetime.combine(self.date + datetime.timedelta(days=1), datetime.time(0), tzinfo=self.zone)
+        return start, end
+
+    def state_at(self, at: datetime.datetime | None = None) -> EditionState:
+        """Upcoming until the first session starts, live until the last one ends, then over."""
+        at = at or timezone.now()
+        start, end = self.event_bounds()
+        if at < start:
+            return EditionState.UPCOMING
+        if at < end:
+            return EditionState.LIVE
+        return EditionState.OVER
+
+    def next_state_change(self, at: datetime.datetime | None = None) -> datetime.datetime | None:
+        """When ``state_at`` next changes (the start, then the end), or None once the event is over."""
+        at = at or timezone.now()
+        start, end = self.event_bounds()
+        return start if at < start else end if at < end else None
+
+    @property
+    def state(self) -> EditionState:
+        return self.state_at()
+
+    @property
+    def is_upcoming(self) -> bool:
+        return self.state == EditionState.UPCOMING
+
+    @property
+    def is_live(self) -> bool:
+        return self.state == EditionState.LIVE
+
+    @property
+    def is_over(self) -> bool:
+        return self.state == EditionState.OVER

@@ -1,6 +1,7 @@
 """Start the next iteration of an event by copying an edition with new dates."""
 import datetime
 
+from django.conf import settings
 from django.db import transaction
 
 from program.models import CallForParticipation, Edition, ImportantDate, Session, Talk, Topic
@@ -22,15 +23,19 @@ def edition_copy(
 
     Every moment moves by the same number of days as the event date, so deadlines keep their
     distance from the event and sessions keep their local time of day. The copy is never current.
+    A practice copy takes papers at ``PRACTICE_SUBMISSION_EMAIL``, in its fields and in its call's
+    words alike: the source's address is a real organizer's, and mail to it would reach them.
     """
     shift = date - source.date
+    submission_email = settings.PRACTICE_SUBMISSION_EMAIL if practice else source.submission_email
     title = title or source.title.replace(str(source.date.year), str(date.year))
     copy = Edition.objects.create(
         slug=slug, name=source.name, title=title, subtitle=source.subtitle,
         iteration=iteration if iteration is not None else source.iteration + (0 if practice else 1),
         date=date, time_zone=source.time_zone, format=source.format, welcome=source.welcome,
+        welcome_after_event=source.welcome_after_event,
         overview=source.overview, watch_url="", watch_label=source.watch_label,
-        free_and_open=source.free_and_open, submission_email=source.submission_email,
+        free_and_open=source.free_and_open, submission_email=submission_email,
         is_current=False, is_practice=practice,
     )
     zone = source.zone
@@ -75,6 +80,8 @@ def edition_copy(
         topics = list(cfp.topics.all())
         cfp.pk = None
         cfp.edition = copy
+        if practice and source.submission_email:
+            cfp.how_to_submit = cfp.how_to_submit.replace(source.submission_email, submission_email)
         cfp.save()
         Topic.objects.bulk_create([Topic(cfp=cfp, name=t.name, order=t.order) for t in topics])
     return copy

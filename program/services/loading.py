@@ -102,6 +102,7 @@ def _load(data: dict, spec: dict) -> LoadReport:
         "time_zone": spec.get("time_zone", "UTC"),
         "format": spec.get("format", Edition.Format.VIRTUAL_WEBINAR),
         "welcome": (spec.get("welcome") or "").strip(),
+        "welcome_after_event": (spec.get("welcome_after_event") or "").strip(),
         "overview": (spec.get("overview") or "").strip(),
         "watch_url": spec.get("watch_url") or "",
         "watch_label": spec.get("watch_label", "To watch"),

@@ -34,3 +34,10 @@ def paragraphs(text: str, email: str = "") -> SafeString:
 def with_mail_link(text: str, email: str) -> SafeString:
     """The text, escaped, with ``email`` turned into a mailto link wherever it occurs."""
     return mark_safe(_with_mail_link(escape(" ".join((text or "").split())), email))
+
+
+@register.filter
+def absolute_to(url: str, site_url: str) -> str:
+    """``url`` as an absolute URL: a site path is put after ``site_url``; a full URL (S3) is kept."""
+    url = str(url or "")
+    return url if "://" in url else f"{site_url.rstrip('/')}/{url.lstrip('/')}"

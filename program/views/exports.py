@@ -27,10 +27,12 @@ JSON_TYPE = "application/json; charset=utf-8"
 XML_TYPE = "application/xml; charset=utf-8"
 
 
-def _download(content: bytes, content_type: str, filename: str, *, attachment: bool = True) -> HttpResponse:
+def _download(content: bytes, content_type: str, filename: str, *, edition, attachment: bool = True) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     disposition = "attachment" if attachment else "inline"
     response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    if edition.is_practice:  # as its pages: a practice copy's invented date and real names stay out of search
+        response["X-Robots-Tag"] = "noindex"
     return response
 
 
@@ -41,7 +43,7 @@ def program_ics(request, edition: str | None = None):
     content = ics.calendar_bytes(
         edition=program.edition, talks=program.talks, absolute_url=request.build_absolute_uri, stamp=timezone.now()
     )
-    return _download(content, CALENDAR_TYPE, f"{edition_file_stem(program.edition)}.ics")
+    return _download(content, CALENDAR_TYPE, f"{edition_file_stem(program.edition)}.ics", edition=program.edition)
 
 
 @require_safe
@@ -52,7 +54,7 @@ def talk_ics(request, edition: str, talk_id: int):
     content = ics.calendar_bytes(
         edition=found, talks=[talk], absolute_url=request.build_absolute_uri, stamp=timezone.now()
     )
-    return _download(content, CALENDAR_TYPE, f"{talk_file_stem(talk, found)}.ics")
+    return _download(content, CALENDAR_TYPE, f"{talk_file_stem(talk, found)}.ics", edition=found)
 
 
 @require_safe
@@ -68,7 +70,8 @@ def program_json(request, edition: str | None = None):
     )
     # Inline: scripts and browsers read it directly; the file name still helps "Save as".
     return _download(
-        json_export.document_bytes(document), JSON_TYPE, f"{edition_file_stem(found)}.json", attachment=False
+        json_export.document_bytes(document), JSON_TYPE, f"{edition_file_stem(found)}.json", edition=found,
+        attachment=False
     )
 
 
@@ -77,4 +80,5 @@ def program_json(request, edition: str | None = None):
 def schedule_xml(request, edition: str | None = None):
     program = export_program_get(edition=export_edition_get(slug=edition))
     content = frab.schedule_bytes(program=program, absolute_url=request.build_absolute_uri)
-    return _download(content, XML_TYPE, f"{edition_file_stem(program.edition)}-schedule.xml", attachment=False)
+    return _download(content, XML_TYPE, f"{edition_file_stem(program.edition)}-schedule.xml",
+                     edition=program.edition, attachment=False)

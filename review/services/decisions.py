@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,12 +32,15 @@ DEFAULT_TEMPLATES = {
         "[{edition}] Your paper “{title}” is accepted",
         "Dear {authors},\n\nWe are happy to tell you that your paper “{title}” has been accepted to {edition}.\n\n"
         "Please upload your pre-recorded presentation (at most {presentation_minutes} minutes) by {video_deadline}:\n"
-        "{upload_link}\n\nReviewers' comments:\n\n{comments}\n\nThank you for submitting,\nThe organizers\n",
+        "{upload_link}\n\nThe paper's page lists everything that is due next (video, captions, final paper, your "
+        "speaker profile):\n{paper_link}\n\nReviewers' comments:\n\n{comments}\n\n"
+        "Thank you for submitting,\nThe organizers\n",
     ),
     Decision.Outcome.REJECT: (
         "[{edition}] Decision on your paper “{title}”",
         "Dear {authors},\n\nThank you for submitting “{title}” to {edition}. We are sorry to tell you that it could "
-        "not be accepted this time.\n\nReviewers' comments:\n\n{comments}\n\nWith best regards,\nThe organizers\n",
+        "not be accepted this time.\n\nReviewers' comments:\n\n{comments}\n\nThe decision and the comments are also "
+        "on the paper's page:\n{paper_link}\n\nWith best regards,\nThe organizers\n",
     ),
 }
 PLACEHOLDERS = ("title", "authors", "decision", "comments", "video_deadline", "upload_link", "paper_link",
@@ -108,11 +112,15 @@ def decision_preview(*, submission: Submission, outcome: str | None = None) -> M
     outcome = outcome or submission.decision.outcome
     template = template_for(submission.edition, outcome)
     values = placeholders_for(submission, outcome)
+    body = template.body.format_map(values)
+    if values["paper_link"] not in body:
+        # An edited template may have dropped the link: every decision mail still leads to the paper's page.
+        body = body.rstrip("\n") + f"\n\n-- \nYour paper's page on the site: {values['paper_link']}\n"
     return MailPreview(
         submission=submission,
         recipients=[a.email for a in submission.authors.all()],
         subject=template.subject.format_map(values)[:300],
-        body=template.body.format_map(values),
+        body=body,
     )
 
 
@@ -170,3 +178,39 @@ def decisions_release(*, edition, by) -> ReleaseReport:
                 else:
                     queued += 1
     return ReleaseReport(released=released, mails_queued=queued, already_sent=already)
+
+
+@dataclass
+class ReleasePlan:
+    """What releasing now would send, counted the way decisions_release sends it."""
+
+    mails: int
+    authors: int
+    papers: int
+    staged: int
+    undecided: int
+
+
+def _releasable(edition):
+    staged = Q(released_at__isnull=True, submission__status=Submission.Status.SUBMITTED)
+    return (Decision.objects.filter(Q(released_at__isnull=False) | staged, submission__edition=edition)
+            .select_related("submission").prefetch_related("submission__authors"))
+
+
+def release_plan(*, edition) -> ReleasePlan:
+    """The decision mails a release would queue now: every author of a releasable decision who has none yet."""
+    decisions = list(_releasable(edition))
+    keys = {DECISION_MAIL.key(submission=d.submission_id): d for d in decisions}
+    sent = set(OutboundMail.objects.filter(kind=DECISION_MAIL, object_key__in=keys, resend_of__isnull=True)
+               .values_list("object_key", "recipient"))
+    mails, recipients, papers = 0, set(), set()
+    for key, decision in keys.items():
+        for email in {a.email.strip().lower() for a in decision.submission.authors.all() if a.email.strip()}:
+            if (key, email) not in sent:
+                mails += 1
+                recipients.add(email)
+                papers.add(decision.submission_id)
+    undecided = Submission.objects.filter(edition=edition, status=Submission.Status.SUBMITTED,
+                                          decision__isnull=True).count()
+    return ReleasePlan(mails=mails, authors=len(recipients), papers=len(papers),
+                       staged=sum(1 for d in decisions if d.released_at is None), undecided=undecided)

@@ -3,6 +3,7 @@ import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -12,7 +13,7 @@ from review.forms import ReviewForm
 from review.models import Assignment, Conflict, Review, ReviewerInvitation
 from review.rules import can_review_submission, reviewer_role, sees_author_names
 from review.selectors import reviewer_assignments
-from review.services.reviewers import conflict_declare, invitation_accept
+from review.services.reviewers import conflict_declare, invitation_accept, invitation_problem, inviter_name
 from review.services.reviews import review_save
 from submissions.models import Submission
 from submissions.services.errors import SubmissionError
@@ -93,16 +94,24 @@ def declare_conflict(request, pk):
     return redirect("review:mine")
 
 
-@login_required
 def accept_invitation(request, token):
-    invitation = get_object_or_404(ReviewerInvitation.objects.select_related("edition"), token=token)
+    """Open to everyone holding the link: signed out, it says what the invitation is and how to accept it."""
+    invitation = (ReviewerInvitation.objects.select_related("edition", "invited_by").filter(token=token).first())
+    if invitation is None:
+        return render(request, "review/reviewer/invitation.html", {"unknown": True}, status=404)
+    context = {"invitation": invitation, "edition": invitation.edition,
+               "inviter": inviter_name(invitation),
+               "already": reviewer_role(request.user, invitation.edition) is not None}
+    if not context["already"]:
+        context["problem"] = invitation_problem(invitation, user=request.user)
+    if request.method == "POST" and not request.user.is_authenticated:
+        return redirect_to_login(request.path)
     if request.method == "POST":
         try:
             invitation_accept(invitation=invitation, user=request.user)
         except SubmissionError as error:
             messages.error(request, str(error))
-            return render(request, "review/reviewer/invitation.html", {"invitation": invitation}, status=403)
+            return render(request, "review/reviewer/invitation.html", context, status=403)
         messages.success(request, f"You are a reviewer of {invitation.edition.title}.")
         return redirect("review:mine")
-    return render(request, "review/reviewer/invitation.html", {
-        "invitation": invitation, "already": reviewer_role(request.user, invitation.edition) is not None})
+    return render(request, "review/reviewer/invitation.html", context, status=410 if context.get("problem") else 200)

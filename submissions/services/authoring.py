@@ -12,8 +12,15 @@ from django.db import transaction
 from program.deadlines import SUBMISSION, closed_message, is_open
 from program.models import Edition, Topic
 from submissions.extensions import deadline_for
+from submissions.lifecycle import paper_status
 from submissions.models import PaperVersion, Submission, SubmissionAuthor, SubmissionEvent
-from submissions.rules import can_change_submission, can_withdraw_submission, is_author
+from submissions.rules import (
+    DECIDED,
+    can_change_submission,
+    can_withdraw_submission,
+    is_author,
+    why_not_withdrawable,
+)
 
 from .. import signals
 from .errors import DeadlinePassed, NotAllowed, SubmissionError
@@ -151,6 +158,8 @@ def submission_update(
         raise NotAllowed("Only the authors of this paper can change it.")
     if submission.is_withdrawn:
         raise SubmissionError("This paper was withdrawn; it can no longer be changed.")
+    if paper_status(submission).is_decided:
+        raise SubmissionError(DECIDED)
     if not can_change_submission(user, submission, at=at):
         raise DeadlinePassed(closed_message(deadline_for(submission.edition, submission=submission), "Changes"))
     with transaction.atomic():
@@ -169,9 +178,9 @@ def submission_update(
 def submission_withdraw(*, submission: Submission, user, at: datetime.datetime, reason: str = "") -> ChangeResult:
     """Any author may withdraw; every author is told."""
     if not can_withdraw_submission(user, submission):
-        if submission.is_withdrawn:
-            raise SubmissionError("This paper is withdrawn already.")
-        raise NotAllowed("Only the authors of this paper can withdraw it.")
+        if is_author(user, submission):
+            raise SubmissionError(why_not_withdrawable(user, submission))
+        raise NotAllowed(why_not_withdrawable(user, submission))
     with transaction.atomic():
         submission = Submission.objects.select_for_update().get(pk=submission.pk)
         submission.status = Submission.Status.WITHDRAWN

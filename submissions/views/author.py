@@ -12,8 +12,16 @@ from program.models import Edition
 from submissions import signals
 from submissions.extensions import deadline_for
 from submissions.forms import PaperForm, WithdrawForm, author_formset
+from submissions.lifecycle import paper_due_items, paper_status, with_status_words
 from submissions.models import Submission
-from submissions.rules import can_change_submission, can_view_submission, can_withdraw_submission, is_author
+from submissions.rules import (
+    DECIDED,
+    can_change_submission,
+    can_view_submission,
+    can_withdraw_submission,
+    is_author,
+    why_not_withdrawable,
+)
 from submissions.selectors import editions_open_for_submission, receipts_of, submission_for_page, submissions_of
 from submissions.services.authoring import (
     AuthorData,
@@ -62,7 +70,7 @@ def _checked_pdf(form, submission_or_edition) -> CheckedPdf | None:
 @login_required
 def my_submissions(request):
     return render(request, "submissions/mine.html", {
-        "submissions": submissions_of(request.user),
+        "submissions": with_status_words(submissions_of(request.user)),
         "open_editions": editions_open_for_submission(at=_arrived(request)),
     })
 
@@ -126,6 +134,8 @@ def submission_detail(request, pk):
     return render(request, "submissions/detail.html", {
         "submission": submission, "edition": submission.edition,
         "deadline": deadline_for(submission.edition, submission=submission),
+        "status": paper_status(submission),
+        "due_items": paper_due_items(submission, request.user),
         "can_change": can_change_submission(request.user, submission, at=at),
         "can_withdraw": can_withdraw_submission(request.user, submission),
         "receipts": receipts_of(submission,
@@ -145,6 +155,8 @@ def submission_edit(request, pk):
             message = "Only the authors of this paper can change it."
         elif submission.is_withdrawn:
             message = "This paper was withdrawn; it can no longer be changed."
+        elif paper_status(submission).is_decided:
+            message = DECIDED
         else:
             message = closed_message(deadline, "Changes")
         return render(request, "submissions/closed.html", {
@@ -185,8 +197,7 @@ def submission_edit(request, pk):
 def submission_withdraw_view(request, pk):
     submission = _visible_submission(request, pk)
     if not can_withdraw_submission(request.user, submission):
-        messages.info(request, "This paper is withdrawn already." if submission.is_withdrawn
-                      else "Only the authors of this paper can withdraw it.")
+        messages.info(request, why_not_withdrawable(request.user, submission))
         return redirect(submission)
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -198,5 +209,8 @@ def submission_withdraw_view(request, pk):
         else:
             messages.success(request, "The paper is withdrawn. Every author has been told.")
         return redirect(submission)
-    return render(request, "submissions/withdraw.html", {"submission": submission, "edition": submission.edition,
-                                                         "form": form})
+    resubmit_until = deadline_for(submission.edition, SUBMISSION, author_emails=(request.user.email,))
+    return render(request, "submissions/withdraw.html", {
+        "submission": submission, "edition": submission.edition, "form": form, "status": paper_status(submission),
+        "can_resubmit": is_open(resubmit_until, at=_arrived(request)), "resubmit_until": resubmit_until,
+    })

@@ -17,6 +17,13 @@ SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", REPO / "test-results" / "scr
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
+@pytest.fixture(autouse=True)
+def _site_url_is_the_live_server(request, settings):
+    """Mail sent during a browser test links the live server, as it links SITE_URL in production."""
+    if "live_server" in request.fixturenames:
+        settings.SITE_URL = request.getfixturevalue("live_server").url
+
+
 @pytest.fixture
 def edition(transactional_db):
     from program.services.loading import edition_load_from_file

@@ -40,7 +40,7 @@ def sign_in(page, live_server, email: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password:", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("My papers")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your account")  # the account hub
 
 
 def test_an_author_signs_up_submits_replaces_and_withdraws(
@@ -76,10 +76,12 @@ def test_an_author_signs_up_submits_replaces_and_withdraws(
     found["email confirmation"] = serious_violations(page)
     page.get_by_role("button", name="Confirm").click()
 
-    # Confirming signs the new author in and lands on "My papers".
+    # Confirming signs the new author in and lands on the account hub, which leads to "My papers".
+    expect(page).to_have_url(live_server.url + "/accounts/home/")
+    expect(page.locator(".account-nav")).to_contain_text("Signed in as ann@example.org")
+    page.get_by_role("main").get_by_role("link", name="My papers").click()
     expect(page).to_have_url(live_server.url + "/submissions/")
     expect(page.get_by_role("heading", level=1)).to_have_text("My papers")
-    expect(page.locator(".account-nav")).to_contain_text("Signed in as ann@example.org")
     page.get_by_role("link", name="Submit a paper to Practice edition").click()
     expect(page).to_have_url(live_server.url + f"/submissions/new/{open_edition.slug}/")
 

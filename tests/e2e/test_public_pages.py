@@ -22,9 +22,20 @@ PUBLIC_PAGES = {
     "call": "/2020/call/",
     "organizers": "/2020/organizers/",
     "person": "/people/carole-jean-wu/",
+    "talk": "/2020/talks/{plenary}/",
+    "paper": "/2020/talks/{paper}/",
     "practice-program": "/practice/",
     "practice-call": "/practice/call/",
 }
+# axe-core's impacts that fail the check ("region", content outside every landmark, is moderate).
+FAILING_IMPACTS = ("moderate", "serious", "critical")
+
+
+def talk_ids() -> dict[str, int]:
+    from program.models import Talk
+
+    return {"plenary": Talk.objects.get(session__edition__slug="2020", label="Plenary Talk 1").pk,
+            "paper": Talk.objects.get(session__edition__slug="2020", label="Research paper 2").pk}
 
 
 def serious_violations(page) -> list[str]:
@@ -32,7 +43,7 @@ def serious_violations(page) -> list[str]:
     return [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}"
         for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
+        if v["impact"] in FAILING_IMPACTS
     ]
 
 
@@ -53,6 +64,29 @@ def test_attendee_reads_the_program_and_follows_a_speaker(page, live_server, edi
     expect(page).to_have_url(live_server.url + "/2020/speakers/")
     expect(page.locator("main")).to_contain_text("Yves Raimond is a Director of Machine Learning at Netflix")
     assert browser_problems == []
+
+
+def test_attendee_opens_a_talk_from_the_program_and_adds_it_to_the_calendar(new_context, live_server, edition):
+    page = new_context(timezone_id="Europe/Berlin", locale="en-GB").new_page()
+    page.goto(live_server.url + "/")
+    talk = page.locator("article.talk").filter(has_text="Time, Context and Causality")
+    abstract = talk.locator("details.abstract")
+    expect(abstract.get_by_text("what makes a good recommendation?")).to_be_hidden()
+    abstract.locator("summary").click()
+    expect(abstract.get_by_text("what makes a good recommendation?")).to_be_visible()
+
+    talk.get_by_role("link", name="Plenary Talk 1: Time, Context and Causality in Recommender Systems").click()
+    expect(page).to_have_url(re.compile(r"/2020/talks/\d+/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Time, Context and Causality in Recommender Systems")
+    expect(page.locator("main")).to_contain_text("12:15pm – 12:45pm EDT")
+    expect(page.locator("main [data-local-time]")).to_have_text(re.compile(r"^Your time: 18:15 – 18:45 (CEST|GMT\+2)$"))
+    expect(page.locator("main")).to_contain_text("Yves Raimond (Netflix)")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name=re.compile("Add to calendar")).click()
+    with open(download_info.value.path(), encoding="utf-8") as calendar:
+        assert "SUMMARY:Plenary Talk 1: Time" in calendar.read()
+    page.get_by_role("link", name="Yves Raimond").first.click()
+    expect(page).to_have_url(live_server.url + "/people/yves-raimond/")
 
 
 def test_times_are_also_shown_in_the_visitors_zone(new_context, live_server, edition):
@@ -163,14 +197,16 @@ def test_a_past_deadline_is_said_in_plain_text(page, live_server, edition):
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 def test_every_page_is_accessible_and_photographed(new_context, live_server, practice, viewport):
-    """axe-core finds no serious or critical problem; full-page screenshots for a human to look at."""
+    """axe-core finds no moderate, serious or critical problem; full-page screenshots for a human to look at."""
     context = new_context(viewport=VIEWPORTS[viewport], timezone_id="Europe/Berlin", locale="en-GB")
     page = context.new_page()
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
     found = {}
+    ids = talk_ids()
     for name, path in PUBLIC_PAGES.items():
+        path = path.format(**ids)
         response = page.goto(live_server.url + path)
         assert response.status == 200, path
         page.screenshot(path=screenshot_path(name, viewport), full_page=True)

@@ -54,7 +54,7 @@ def sign_in(page, live_server, email: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password:", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("My papers")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your account")  # the account hub
 
 
 @contextlib.contextmanager
@@ -212,7 +212,14 @@ def test_organizer_assigns_reviewer_reviews_organizer_decides_previews_and_relea
 
     # --- Release: the page says how many mails were queued; a second press sends nothing ---------------
     page.goto(live_server.url + f"/organizer/{edition.slug}/decisions/")
-    page.get_by_role("button", name="Release decisions and send the mail").click()
+    page.get_by_role("button", name="Release decisions…").click()
+    expect(page.locator("main")).to_contain_text(
+        "4 decision mails will be sent to 4 authors for 2 papers; papers without decision: 0.")
+    check_page(page, found, "release-confirm", phone=True)
+    assert not OutboundMail.objects.filter(kind="decision").exists()  # asking is not releasing
+    stale_tab = context.new_page()  # the same confirmation, left open in a second tab
+    stale_tab.goto(page.url)
+    page.get_by_role("button", name="Release and send 4 mails").click()
     expect(page.locator(".messages")).to_contain_text(
         "2 decision(s) released; 4 mail(s) queued; 0 already sent before, not sent again.")
     expect(page.locator("main")).to_contain_text("No staged decision.")
@@ -226,8 +233,12 @@ def test_organizer_assigns_reviewer_reviews_organizer_decides_previews_and_relea
     handed_after_first_release = list(broker_handoffs)
     assert set(decision_mails.values_list("pk", flat=True)) <= set(handed_after_first_release)
 
-    page.get_by_role("button", name="Release decisions and send the mail").click()
-    expect(page.locator(".messages")).to_contain_text(
+    page.get_by_role("button", name="Release decisions…").click()
+    expect(page.locator("main")).to_contain_text("0 decision mails will be sent to 0 authors for 0 papers")
+    expect(page.get_by_role("button", name=re.compile("Release and send"))).to_have_count(0)
+    # The confirmation left open in the other tab posts again: nothing is sent twice.
+    stale_tab.get_by_role("button", name="Release and send 4 mails").click()
+    expect(stale_tab.locator(".messages")).to_contain_text(
         "Nothing new to release: every decision mail was already sent (4 mail(s)).")
     assert OutboundMail.objects.filter(kind="decision").count() == 4
     assert broker_handoffs == handed_after_first_release  # nothing handed to the broker a second time
@@ -244,6 +255,28 @@ def test_organizer_assigns_reviewer_reviews_organizer_decides_previews_and_relea
         expect(qa.locator(f"#talk-{talk.pk}")).to_contain_text("Ann")
         expect(visitor.locator("main")).not_to_contain_text("Gamma Caches")
         visitor.screenshot(path=screenshot_path("review-program-accepted", "desktop"), full_page=True)
+
+    # --- Ann signs in, goes from the account hub to her paper: the decision, comments and what is due ------
+    author_context = browser.new_context(viewport=VIEWPORTS["desktop"])
+    try:
+        ann = author_context.new_page()
+        ann.on("pageerror", lambda error: browser_problems.append(str(error)))
+        sign_in(ann, live_server, "ann@example.org")
+        ann.get_by_role("main").get_by_role("link", name="My papers").click()
+        expect(ann.locator("table tbody tr").filter(has_text="Alpha Embeddings")).to_contain_text("Accepted")
+        ann.get_by_role("link", name=re.compile("Alpha Embeddings")).click()
+        expect(ann.locator(".status")).to_contain_text("Status: Accepted.")
+        decision = ann.get_by_role("region", name="Decision: accepted")
+        expect(decision).to_contain_text("Clear and useful. Section 3 could cite prior caches.")
+        expect(decision).not_to_contain_text("Rita")
+        due = ann.get_by_role("region", name="What is due next")
+        expect(due).to_contain_text("To do: Pre-recorded presentation (video) — Missing")
+        expect(due).to_contain_text(video_deadline)
+        check_page(ann, found, "author-paper-accepted", phone=True)
+        due.get_by_role("link", name="Pre-recorded presentation (video)").click()
+        expect(ann.get_by_role("heading", level=1)).to_have_text("Alpha Embeddings")
+    finally:
+        author_context.close()
 
     assert {name: v for name, v in found.items() if v} == {}
     assert browser_problems == []

@@ -161,13 +161,13 @@ def test_get_shows_the_paper_and_a_button_only_post_confirms(client, intake_edit
     assert Submission.objects.count() == 1 and OutboundMail.objects.filter(kind="receipt").count() == 1
 
 
-def test_the_new_account_sets_its_password_through_the_reset_the_receipt_names(client, intake_editions):
+def test_the_new_account_sets_its_password_through_the_reset_the_receipt_names(client, intake_editions, settings):
     ingest(raw(message(sender="ann@example.org")))
     client.post(reverse("intake:confirm", args=[confirm_key(answers_to("ann@example.org")[0])]))
     response = client.post(reverse("account_reset_password"), {"email": "ann@example.org"})
     assert response.status_code == 302
     reset = OutboundMail.objects.get(recipient="ann@example.org", kind__startswith="account-")
-    link = reset.body.split("http://testserver")[1].split()[0]
+    link = reset.body.split(settings.SITE_URL)[1].split()[0]  # the site's address, not the request's host
     form = client.get(link, follow=True)
     assert form.status_code == 200
     done = client.post(form.redirect_chain[-1][0] if form.redirect_chain else link,

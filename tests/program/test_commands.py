@@ -4,6 +4,7 @@ import io
 import zoneinfo
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
@@ -76,7 +77,7 @@ def test_load_edition_reports_what_a_changed_file_updates(tmp_path):
     output = run("load_edition", str(changed))
 
     assert "updated: 1 edition" in output
-    assert Edition.objects.get(slug="2020").welcome.startswith("Welcome to the second iteration")
+    assert Edition.objects.get(slug="2020").welcome_after_event.startswith("Welcome to the second iteration")
     assert snapshot()["talk_uids"] == uids
 
 
@@ -214,10 +215,15 @@ def test_create_practice_edition_needs_a_current_edition():
 def test_ensure_organizer_prints_a_login_for_a_staff_organizer():
     output = run("ensure_organizer")
 
-    assert "Log in at http://127.0.0.1:8000/admin/ with user name “organizer” and password “" in output
+    assert ("Sign in at http://127.0.0.1:8000/accounts/login/ with email “organizer@personal.example.org” "
+            "and password “") in output
+    assert "the admin at http://127.0.0.1:8000/admin/ takes the user name “organizer”" in output
     password = output.split("password “")[1].split("”")[0]
     user = get_user_model().objects.get(username="organizer")
     assert user.check_password(password)
+    # allauth signs in only verified addresses: the organizer's is verified and primary.
+    assert list(EmailAddress.objects.filter(user=user).values_list("email", "verified", "primary")) == [
+        ("organizer@personal.example.org", True, True)]
     assert user.is_staff and not user.is_superuser
     assert list(user.groups.values_list("name", flat=True)) == [ORGANIZERS_GROUP]
     assert is_organizer(user)
@@ -229,7 +235,16 @@ def test_ensure_organizer_again_resets_the_password_of_the_same_account():
 
     output = run("ensure_organizer", "--password", "second-password-2", "--url", "https://personal.example.org")
 
-    assert "Organizer account reset. Log in at https://personal.example.org/admin/" in output
+    assert "Organizer account reset. Sign in at https://personal.example.org/accounts/login/" in output
+    assert EmailAddress.objects.filter(verified=True, primary=True).count() == 1
     user = get_user_model().objects.get()
     assert user.check_password("second-password-2")
     assert is_organizer(user)
+
+
+@pytest.mark.django_db
+def test_ensure_organizer_refuses_an_address_another_account_holds(make_author):
+    make_author("ann@example.org")
+    with pytest.raises(CommandError, match="ann@example.org belongs to another account"):
+        run("ensure_organizer", "--username", "boss", "--email", "ann@example.org")
+    assert not get_user_model().objects.filter(username="boss").exists()

@@ -72,12 +72,12 @@ def test_program_ics_calendar_and_event_properties(client, personal_2020):
     assert calendar["METHOD"] == "PUBLISH"
     assert calendar["X-PUBLISHED-TTL"] == "PT6H"
     assert event["SUMMARY"] == "Plenary Talk 1: Time, Context and Causality in Recommender Systems"
-    assert event["URL"] == f"http://testserver/2020/#talk-{plenary.id}"
+    assert event["URL"] == f"http://testserver/2020/talks/{plenary.id}/"
     assert event["LOCATION"] == "Online (webinar)"
     assert isinstance(event["DTSTAMP"].dt, datetime.datetime)
     description = str(event["DESCRIPTION"])
     assert description.startswith("Presented by Yves Raimond (Netflix)\n\nAfter a description of the recommendation")
-    assert f"Details: http://testserver/2020/#talk-{plenary.id}" in description
+    assert f"Details: http://testserver/2020/talks/{plenary.id}/" in description
 
     introduction = next(e for e in calendar.walk("VEVENT") if e["SUMMARY"] == "Introduction to PeRSonAl")
     assert "Carole-Jean Wu (FAIR/Harvard), Udit Gupta (FAIR/Harvard)" in str(introduction["DESCRIPTION"])
@@ -203,7 +203,7 @@ def test_program_json_sessions_and_talks_carry_the_event_offset(client, personal
         ],
         "video_url": None,
         "paper_url": None,
-        "url": f"http://testserver/2020/#talk-{talk.id}",
+        "url": f"http://testserver/2020/talks/{talk.id}/",
         "ics_url": f"http://testserver/2020/talks/{talk.id}.ics",
     }
     plenary = sessions[1]["talks"][0]

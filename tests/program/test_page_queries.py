@@ -22,7 +22,8 @@ PAGE_MAX_QUERIES = 3
 
 # The exact counts, the same at every size. The frame (the edition and the footer's list of
 # editions) is one query on every HTML page.
-PROGRAM_QUERIES = 3  # editions, sessions with their talks, presenters and chairs
+PROGRAM_QUERIES = 3  # editions (with the important dates), sessions with their talks, presenters and chairs
+TALK_QUERIES = 3  # editions, the talk with its session, its presenters and its session's chairs
 SPEAKERS_QUERIES = 2  # editions, presenter and chair appearances (with people, talks, sessions)
 CALL_QUERIES = 3  # editions, important dates, the call with its topics
 ORGANIZERS_QUERIES = 2  # editions, organizers
@@ -100,6 +101,7 @@ def _last_talk_id(last: int) -> int:
 PAGES = [
     ("/big/", PROGRAM_QUERIES, "Talk {last}", True),
     ("/", PROGRAM_QUERIES, "Talk {last}", True),
+    ("/big/talks/{talk_id}/", TALK_QUERIES, "Talk {last}", True),
     ("/big/speakers/", SPEAKERS_QUERIES, "Person {last}", True),
     ("/speakers/", SPEAKERS_QUERIES, "Person {last}", True),
     ("/big/call/", CALL_QUERIES, "Topic {last}", True),
@@ -126,6 +128,19 @@ def test_page_query_count_does_not_grow_with_the_program(
     assert response.status_code == 200
     assert len(captured) == queries, "\n".join(q["sql"] for q in captured.captured_queries)
     assert last_row.format(last=talk_count - 1) in response.content.decode()
+
+
+@pytest.mark.parametrize("talk_count", SIZES)
+def test_the_talk_page_shows_every_chair_and_the_program_every_date(client, db, talk_count):
+    """What the constant counts above load is really on the pages: nothing was left out to save a query."""
+    build_edition(talk_count)
+    last = talk_count - 1
+    body = client.get(f"/big/talks/{_last_talk_id(last)}/").content.decode()
+    assert "Shared Person" in body and f"Person {last}" in body
+    if last % 2:  # a paper in the Q&A session: the session's chairs are the talk's discussion chairs
+        assert all(f"Person {index}</a>" in body for index in range(talk_count))
+    program = client.get("/big/").content.decode()
+    assert all(f"Date {index}" in program for index in range(talk_count))
 
 
 def test_the_big_program_really_shows_every_talk_and_session(client, db):

@@ -277,3 +277,53 @@ def test_every_important_date(seed, pages):
 def test_every_organizer(seed, pages):
     names = [text_of(a) for a in pages["organizers"].xpath('//ul[@class="organizers"]//a')]
     assert names == seed.organizers
+
+
+def affiliations_by_person(seed: Seed) -> dict[str, list[tuple[SeedTalk, str]]]:
+    """Each presenter's (talk, affiliation as printed there), from the seed's own words."""
+    found: dict[str, list[tuple[SeedTalk, str]]] = {}
+    for session in seed.sessions:
+        for talk in session.talks:
+            for printed in talk.presenters:
+                names, affiliation = parse_people(printed)
+                for name in names:
+                    found.setdefault(name, []).append((talk, affiliation))
+    return found
+
+
+def test_a_speaker_printed_with_two_affiliations_keeps_each_where_it_was_printed(seed, client, pages):
+    """Udit Gupta is "FAIR/Harvard" for the introduction and "Harvard University and FAIR" for paper 2.
+
+    Each place shows its own: the program and each talk's page the talk's affiliation, the speakers
+    page each beside its role, never the two joined into a line the seed never printed.
+    """
+    twice = {name: places for name, places in affiliations_by_person(seed).items()
+             if len({affiliation for _, affiliation in places}) > 1}
+    assert set(twice) == {"Udit Gupta"}
+    places = twice["Udit Gupta"]
+    assert [affiliation for _, affiliation in places] == ["FAIR/Harvard", "Harvard University and FAIR"]
+
+    [entry] = pages["speakers"].xpath('//article[@id="person-udit-gupta"]')
+    roles = [text_of(li) for li in entry.xpath('.//ul[@class="roles"]/li')]
+    for talk, affiliation in places:
+        [role] = [r for r in roles if talk.title in r]
+        assert role.endswith(f"(as {affiliation})"), role
+        others = {a for _, a in places} - {affiliation}
+        assert not any(other in role for other in others), role
+    assert not entry.xpath('.//p[@class="affiliation"]')  # no single line for both
+    assert " · ".join(a for _, a in places) not in text_of(entry)
+
+    for talk, affiliation in places:
+        article = talk_article(pages["program"], talk.title)
+        assert f"Udit Gupta ({affiliation})" in text_of(article)
+        href = article.xpath(".//h3/a/@href | .//h4/a/@href")[0]
+        talk_page = html.fromstring(client.get(href).content)
+        presenters = text_of(talk_page.xpath('//section[@aria-labelledby="presenters-heading"]')[0])
+        assert f"Udit Gupta ({affiliation})" in presenters
+        assert not any(other in presenters for other in {a for _, a in places} - {affiliation})
+
+
+def test_a_speaker_with_one_affiliation_has_it_once_under_the_name(pages):
+    [entry] = pages["speakers"].xpath('//article[@id="person-yves-raimond"]')
+    assert [text_of(p) for p in entry.xpath('.//p[@class="affiliation"]')] == ["Netflix"]
+    assert "(as Netflix)" not in text_of(entry)

@@ -1,6 +1,7 @@
 """Authors submit, see receipts, replace, withdraw — through HTTP, as a browser without JS would."""
 import datetime
 import hashlib
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -27,6 +28,13 @@ def form_data(**overrides):
     }
     data.update(overrides)
     return data
+
+
+def status_of(page: str) -> str:
+    """The paper page's status line, as read on screen."""
+    found = re.search(r'<p class="status[^"]*">(.*?)</p>', page, re.S)
+    assert found, "the page shows no status"
+    return " ".join(re.sub(r"<[^>]+>", "", found.group(1)).split())
 
 
 def upload(data: bytes, name="paper.pdf", content_type="application/pdf"):
@@ -78,6 +86,7 @@ def test_submit_a_two_page_paper_and_get_a_receipt(client, ann, open_edition, dj
 
     page = client.get(paper.get_absolute_url()).content.decode()
     assert "Submitted" in page and version.sha256 in page and "Sparse Embeddings at Scale" in page
+    assert status_of(page).startswith("Status: Submitted. Submitted on ")
     assert "Receipts sent to you" in page and "You can update until" in page
 
 
@@ -89,6 +98,7 @@ def test_a_draft_is_plainly_not_submitted(client, ann, open_edition):
     assert response.status_code == 302 and paper.status == Submission.Status.DRAFT
     page = client.get(paper.get_absolute_url()).content.decode()
     assert "Draft — not submitted." in page
+    assert status_of(page).startswith("Status: Draft — not submitted.")
     mine = client.get(reverse("submissions:mine")).content.decode()
     assert "Draft — not submitted" in mine
 
@@ -145,7 +155,30 @@ def test_any_author_may_withdraw_and_all_are_told(client, ann, make_author, open
     withdrawn = paper.events.get(action="withdrawn")
     assert sorted(OutboundMail.objects.filter(object_key=withdrawn.object_key).values_list("recipient", flat=True)) \
         == ["ann@example.org", "bob@example.org"]
-    assert "Withdrawn" in client.get(paper.get_absolute_url()).content.decode()
+    page = client.get(paper.get_absolute_url()).content.decode()
+    assert status_of(page).startswith("Status: Withdrawn. Withdrawn on ")
+    # Withdrawn already: the page offers no withdrawal, and the withdraw address says why.
+    assert reverse("submissions:withdraw", args=[paper.pk]) not in page
+    again = client.get(reverse("submissions:withdraw", args=[paper.pk]), follow=True).content.decode()
+    assert "This paper is withdrawn already." in again
+
+
+def test_the_withdraw_page_asks_for_confirmation_and_says_what_follows(client, ann, open_edition):
+    submit(client, open_edition, pdf=pdf_with_pages(2))
+    paper = Submission.objects.get()
+    page = client.get(paper.get_absolute_url()).content.decode()
+    url = reverse("submissions:withdraw", args=[paper.pk])
+    assert f'href="{url}"' in page
+    confirm = " ".join(re.sub(r"<[^>]+>", " ", client.get(url).content.decode()).split())
+    assert "Every author receives a notice by email" in confirm
+    assert "Its review stops: reviewers no longer see it and no decision is made." in confirm
+    assert "This cannot be undone" in confirm
+    assert "Submissions are still open, until" in confirm and "submit the work again as a new paper" in confirm
+    # Without the tick nothing happens.
+    refused = client.post(url, {"reason": "oops"})
+    assert refused.status_code == 200 and "Tick the box to confirm." in refused.content.decode()
+    paper.refresh_from_db()
+    assert not paper.is_withdrawn
 
 
 def test_co_author_with_verified_email_may_edit(client, ann, make_author, open_edition):
@@ -177,6 +210,9 @@ def test_after_the_deadline_nothing_changes_and_the_page_says_why(client, ann, o
     new = client.get(reverse("submissions:new", args=[open_edition.slug]))
     assert new.status_code == 403 and "Submissions closed at the deadline" in new.content.decode()
     assert "can no longer be changed" in client.get(paper.get_absolute_url()).content.decode()
+    # Withdrawing still makes sense (it stops the review), but the work cannot come back to this edition.
+    confirm = client.get(reverse("submissions:withdraw", args=[paper.pk])).content.decode()
+    assert "Submissions to Practice edition are closed: the work cannot be submitted again" in confirm
 
 
 def test_download_is_an_attachment_for_authors_only(client, ann, make_author, open_edition):

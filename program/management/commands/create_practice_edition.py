@@ -1,6 +1,7 @@
 """Create (or move) the practice edition: a copy of the current edition whose call is open now."""
 import datetime
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -26,7 +27,9 @@ class Command(BaseCommand):
         day = timezone.now().date() + datetime.timedelta(days=DAYS_UNTIL_EVENT)
         with transaction.atomic():
             existing = Edition.objects.filter(slug=PRACTICE_SLUG).first()
-            if existing is not None and existing.date == day:
+            # A practice edition made before it had an address of its own is made again.
+            if (existing is not None and existing.date == day
+                    and existing.submission_email == settings.PRACTICE_SUBMISSION_EMAIL):
                 self.stdout.write(f"The practice edition is up to date: {existing.get_absolute_url()}")
                 return
             if existing is not None:
