@@ -33,6 +33,9 @@ class OutboundMail(models.Model):
     dispatched_at = models.DateTimeField(null=True, blank=True, help_text="Last hand-over to the broker.")
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sending_since = models.DateTimeField(null=True, blank=True)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False, db_index=True,
+                                   help_text="The batch that took the row for sending (with SENDING): one worker's "
+                                             "claim, sent one mail after the other in id order.")
     sent_at = models.DateTimeField(null=True, blank=True)
     triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")

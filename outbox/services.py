@@ -1,38 +1,44 @@
-"""Queue mail in the current transaction; send one row; sweep rows that were left behind."""
+"""Queue mail in the current transaction, resend it deliberately, sweep rows left behind, record bounces.
+
+Delivery itself (batches over one connection, the claim, retries) is ``outbox.delivery``; its names used by
+callers are here too, so ``outbox.services`` stays the one place to call.
+"""
 import datetime
 import logging
-import smtplib
-import socket
-import ssl
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from personal_site import durable
 
 from .compose import compose
+from .delivery import (
+    BATCH_TASK,
+    MAX_ATTEMPTS,
+    SEND_TASK,
+    SENDING_TIMEOUT,
+    BatchOutcome,
+    backoff,
+    batch_size,
+    hand_over_rest,
+    judge_stale_claims,
+    mail_send,
+    mail_send_batch,
+    retry_when_due,
+)
 from .kinds import MailKind
 from .models import OutboundMail
+from .smtp_session import build_message, describe, is_transient
 
+__all__ = ["BATCH_TASK", "MAX_ATTEMPTS", "SEND_TASK", "SENDING_TIMEOUT", "BatchOutcome", "backoff", "build_message",
+           "describe", "hand_over_rest", "is_transient", "mail_send", "mail_send_batch", "retry_when_due"]
 log = logging.getLogger(__name__)
 State = OutboundMail.State
-SEND_TASK = "outbox.send"
 SWEEP_TASK = "outbox.sweep"
-
-# Retry a transient failure after 1, 2, 4 … minutes, at most 30 minutes apart: always far below
-# the broker's visibility timeout, so a waiting retry is never redelivered as a duplicate.
-MAX_ATTEMPTS = 8
-SENDING_TIMEOUT = datetime.timedelta(minutes=10)
+# A hand-over older than this without an outcome is presumed lost with the broker's data.
 REDISPATCH_AFTER = datetime.timedelta(minutes=2)
-
-
-def backoff(attempts: int) -> datetime.timedelta:
-    return datetime.timedelta(seconds=min(60 * 2 ** max(attempts - 1, 0), 1800))
 
 
 def mail_queue(
@@ -60,24 +66,36 @@ def mail_queue(
         composed = compose(MailKind(kind), context)
         subject, body, html = composed.subject, composed.text, composed.html
     suppressed = {r.strip().lower() for r in suppress}
-    rows = []
-    for recipient in dict.fromkeys(r.strip().lower() for r in recipients if r and r.strip()):
+    wanted = list(dict.fromkeys(r.strip().lower() for r in recipients if r and r.strip()))
+
+    def new_row(recipient: str) -> OutboundMail:
         state = State.SUPPRESSED if recipient in suppressed else State.QUEUED
-        try:
-            with transaction.atomic():
-                row = OutboundMail.objects.create(
-                    kind=kind, object_key=object_key, recipient=recipient, subject=subject[:300], body=body,
-                    html=html, state=state, triggered_by=triggered_by, reply_to=reply_to,
-                    last_error="Not sent: too many receipts to other people from this account in the last hour."
-                    if state == State.SUPPRESSED else "",
-                )
-        except IntegrityError:
-            row = OutboundMail.objects.get(object_key=object_key, kind=kind, recipient=recipient,
-                                           resend_of__isnull=True)
-        else:
-            if state == State.QUEUED:
-                dispatch_on_commit(row.pk)
-        rows.append(row)
+        return OutboundMail(
+            kind=kind, object_key=object_key, recipient=recipient, subject=subject[:300], body=body, html=html,
+            state=state, triggered_by=triggered_by, reply_to=reply_to,
+            last_error="Not sent: too many receipts to other people from this account in the last hour."
+            if state == State.SUPPRESSED else "",
+        )
+
+    rows = [new_row(recipient) for recipient in wanted]
+    try:
+        with transaction.atomic():  # one INSERT for them all: a burst of decisions is one statement
+            created = OutboundMail.objects.bulk_create(rows)
+    except IntegrityError:  # some exist already (queued before, or by another writer meanwhile): keep those
+        rows, created = [], []
+        for row in (new_row(recipient) for recipient in wanted):
+            try:
+                with transaction.atomic():
+                    row.save(force_insert=True)
+            except IntegrityError:
+                row = OutboundMail.objects.get(object_key=object_key, kind=kind, recipient=row.recipient,
+                                               resend_of__isnull=True)
+            else:
+                created.append(row)
+            rows.append(row)
+    for row in created:
+        if row.state == State.QUEUED:
+            dispatch_on_commit(row.pk)
     return rows
 
 
@@ -104,131 +122,19 @@ def mail_resend(*, mail: OutboundMail, by=None) -> OutboundMail:
 
 
 def dispatch_on_commit(mail_id: int) -> None:
-    durable.dispatch_on_commit(SEND_TASK, mail_id, model=OutboundMail)
-
-
-def _claim(mail_id: int) -> OutboundMail | None:
-    """Flip QUEUED to SENDING atomically; None when the row is not ours to send."""
-    claimed = durable.claim(OutboundMail.objects.filter(pk=mail_id, state=State.QUEUED),
-                            state=State.SENDING, sending_since=timezone.now(), attempts=F("attempts") + 1)
-    return OutboundMail.objects.get(pk=mail_id) if claimed else None
-
-
-def is_transient(exc: Exception) -> bool:
-    """A failure worth retrying: the server answered 4xx, or could not be reached at all.
-
-    Configuration problems (no STARTTLS, a bad certificate, refused credentials) are permanent:
-    retrying them for an hour and a half only hides them from the organizers.
-    """
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return 400 <= exc.smtp_code < 500
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return all(400 <= code < 500 for code, _ in exc.recipients.values())
-    if isinstance(exc, (ssl.SSLError, smtplib.SMTPNotSupportedError, smtplib.SMTPAuthenticationError)):
-        return False
-    return isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError,
-                            socket.timeout, TimeoutError, socket.gaierror))
-
-
-class _AmbiguousDelivery(Exception):
-    """The connection broke while the message was being handed over: it may have been delivered."""
-
-
-def describe(exc: Exception) -> str:
-    if isinstance(exc, smtplib.SMTPResponseException):
-        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
-        return f"{exc.smtp_code} {text}"
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return "; ".join(
-            f"{rcpt}: {code} {msg.decode(errors='replace')}" for rcpt, (code, msg) in exc.recipients.items()
-        )
-    return f"{type(exc).__name__}: {exc}"
-
-
-def build_message(mail: OutboundMail, connection=None) -> EmailMessage:
-    headers = {"Message-ID": mail.message_id, "Auto-Submitted": "auto-generated", "X-Outbox-Kind": mail.kind}
-    message = EmailMultiAlternatives(
-        subject=mail.subject, body=mail.body, from_email=settings.DEFAULT_FROM_EMAIL, to=[mail.recipient],
-        reply_to=[mail.reply_to] if mail.reply_to else None, headers=headers, connection=connection,
-    )
-    if mail.html:
-        message.attach_alternative(mail.html, "text/html")
-    return message
-
-
-def _deliver(mail: OutboundMail) -> None:
-    """Open the connection first: a failure there certainly sent nothing and may be retried. Once the
-    message is on its way, only an answer from the server (a reply code) says it was not accepted;
-    a dropped connection or a timeout then leaves the outcome unknown."""
-    connection = get_connection(fail_silently=False)
-    connection.open()
-    try:
-        build_message(mail, connection=connection).send(fail_silently=False)
-    except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
-        raise
-    except (smtplib.SMTPServerDisconnected, OSError) as exc:
-        raise _AmbiguousDelivery(describe(exc)) from exc
-    finally:
-        try:
-            connection.close()
-        except Exception:  # noqa: BLE001 - closing a broken connection may fail; the outcome is known already
-            pass
-
-
-def mail_send(*, mail_id: int) -> str:
-    """Send one row if it is QUEUED. Returns the row's new state; 'skipped' when it was not queued."""
-    mail = _claim(mail_id)
-    if mail is None:
-        return "skipped"
-    try:
-        _deliver(mail)
-    except _AmbiguousDelivery as exc:
-        OutboundMail.objects.filter(pk=mail.pk, state=State.SENDING).update(
-            state=State.UNCERTAIN, sending_since=None,
-            last_error=f"The connection broke while the mail was handed over ({exc}); it may or may not have "
-                       "gone out. Resend it deliberately if needed.",
-        )
-        log.warning("outbox: mail %s (%s) is uncertain: %s", mail.pk, mail.kind, exc)
-        return State.UNCERTAIN
-    except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
-        error = describe(exc)
-        if is_transient(exc) and mail.attempts < MAX_ATTEMPTS:
-            now = timezone.now()
-            OutboundMail.objects.filter(pk=mail.pk, state=State.SENDING).update(
-                state=State.QUEUED, last_error=error, sending_since=None,
-                next_attempt_at=now + backoff(mail.attempts), dispatched_at=now,
-            )
-            log.info("outbox: mail %s (%s) deferred after a transient error: %s", mail.pk, mail.kind, error)
-            return State.QUEUED
-        OutboundMail.objects.filter(pk=mail.pk, state=State.SENDING).update(
-            state=State.FAILED, last_error=error, sending_since=None,
-        )
-        log.warning("outbox: mail %s (%s) failed for good: %s", mail.pk, mail.kind, error)
-        return State.FAILED
-    OutboundMail.objects.filter(pk=mail.pk, state=State.SENDING).update(
-        state=State.SENT, sent_at=timezone.now(), sending_since=None, last_error="",
-    )
-    log.info("outbox: mail %s (%s, %s) sent", mail.pk, mail.kind, mail.object_key)
-    return State.SENT
+    """After the commit: every mail queued in the transaction goes in lists of OUTBOX_BATCH_SIZE to the task."""
+    durable.dispatch_on_commit(BATCH_TASK, mail_id, model=OutboundMail, batch_size=batch_size())
 
 
 def outbox_sweep(*, now: datetime.datetime | None = None) -> dict:
-    """Mark stale SENDING rows UNCERTAIN and re-dispatch QUEUED rows that are due and not in flight."""
+    """Judge claims whose worker vanished, and re-dispatch QUEUED rows that are due and not in flight."""
     now = now or timezone.now()
-    uncertain = OutboundMail.objects.filter(state=State.SENDING, sending_since__lt=now - SENDING_TIMEOUT).update(
-        state=State.UNCERTAIN,
-        last_error="The worker stopped while sending; the mail may or may not have gone out. Resend it deliberately.",
-    )
+    uncertain, released = judge_stale_claims(now)
     due = OutboundMail.objects.filter(state=State.QUEUED).exclude(next_attempt_at__gt=now).exclude(
         dispatched_at__gt=now - REDISPATCH_AFTER
     )
-    return {"uncertain": uncertain, "dispatched": durable.redispatch(SEND_TASK, due, now=now)}
-
-
-def retry_when_due(mail_id: int) -> None:
-    """After a transient failure: hand the row over again for its next attempt (the sweep would too)."""
-    mail = OutboundMail.objects.get(pk=mail_id)
-    durable.enqueue(SEND_TASK, mail_id, eta=mail.next_attempt_at)
+    return {"uncertain": uncertain, "released": released,
+            "dispatched": durable.redispatch(BATCH_TASK, due, now=now, batch_size=batch_size())}
 
 
 def mail_mark_bounced(*, message_id: str, reason: str = "") -> OutboundMail | None:

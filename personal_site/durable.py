@@ -9,6 +9,10 @@ Outbox mail, inbound email and uploaded videos follow one pattern, written here 
 3. a beat sweep finds rows that are due again (never handed over, or handed over long ago and not
    finished) and hands them over with ``redispatch``, stopping at the first refusal;
 4. a worker takes a row with ``claim``: one conditional UPDATE, so two workers never both act on it;
+Work that is cheaper in bulk (mail: one SMTP connection for many) is handed over in *batches*: a list of ids
+per task message. ``dispatch_on_commit(..., batch_size=n)`` gathers every row of one transaction into one
+hand-over (cut into lists of at most ``n``), ``redispatch(..., batch_size=n)`` does the same for the sweep.
+
 5. a row claimed long ago whose worker vanished is the owner's to judge in its sweep, because the right
    answer differs: a mail may have gone out (UNCERTAIN, never resent by itself), an inbound message is
    processed again (idempotent), a video's check is retried a few times, then FAILED.
@@ -41,16 +45,69 @@ def enqueue(task_name: str, *args, eta: datetime.datetime | None = None) -> bool
 
 
 def dispatch_on_commit(task_name: str, pk: int, *, model: type[Model] | None = None,
-                       stamp: str = "dispatched_at") -> None:
+                       stamp: str = "dispatched_at", batch_size: int | None = None) -> None:
     """After the current transaction commits: stamp the row's hand-over time (when ``model`` is given) and
-    hand its id to the task. Nothing is published for a transaction that rolls back."""
+    hand its id to the task. Nothing is published for a transaction that rolls back.
 
-    def dispatch():
-        if model is not None:
-            model.objects.filter(pk=pk).update(**{stamp: timezone.now()})
-        enqueue(task_name, pk)
+    With ``batch_size``, the task takes a list of ids: every row dispatched in this transaction joins one
+    hand-over, published after the commit as lists of at most ``batch_size`` ids (one UPDATE stamps each list).
+    """
+    if batch_size is None:
+        def dispatch():
+            if model is not None:
+                model.objects.filter(pk=pk).update(**{stamp: timezone.now()})
+            enqueue(task_name, pk)
 
-    transaction.on_commit(dispatch)
+        transaction.on_commit(dispatch)
+        return
+    connection = transaction.get_connection()
+    key = (task_name, model, stamp, batch_size)
+    pending = connection.__dict__.setdefault("durable_batches", {})
+    batch = pending.get(key)
+    # A batch joins only while its callback is still to run: a rolled-back savepoint drops the callback (and
+    # Django forgets it), and after the commit it has run. Django keeps the callbacks as (savepoints, func, …).
+    if batch is None or batch.ran or not connection.in_atomic_block or not any(
+            entry[1] is batch for entry in connection.run_on_commit):
+        batch = pending[key] = _Batch(task_name, model, stamp, batch_size)
+        batch.pks.append(pk)
+        transaction.on_commit(batch)  # outside a transaction this runs at once
+        return
+    batch.pks.append(pk)
+
+
+class _Batch:
+    """The rows of one transaction for one batch task, handed over together after the commit."""
+
+    def __init__(self, task_name: str, model: type[Model] | None, stamp: str, size: int):
+        self.task_name, self.model, self.stamp, self.size = task_name, model, stamp, size
+        self.pks: list[int] = []
+        self.ran = False  # a row dispatched after this ran starts a new batch
+
+    def __call__(self) -> None:
+        self.ran = True
+        pks, self.pks = self.pks, []
+        if self.model is not None:  # rows of a rolled-back savepoint may be in the list: they never existed
+            existing = set(self.model.objects.filter(pk__in=pks).values_list("pk", flat=True))
+            pks = [pk for pk in dict.fromkeys(pks) if pk in existing]
+        for chunk in chunked(pks, self.size):  # each list on its own: a refused one waits for the sweep, unstamped
+            hand_over(self.task_name, chunk, model=self.model, stamp=self.stamp)
+
+
+def hand_over(task_name: str, chunk: list[int], *, model: type[Model] | None, stamp: str | None,
+              now: datetime.datetime | None = None) -> bool:
+    """Publish one list of ids, stamping the rows first: a stamp written after the publish could hold a row's lock
+    while the worker claims it (and a claim skips locked rows). A refusal takes the stamps back."""
+    if model is not None and stamp:
+        model.objects.filter(pk__in=chunk).update(**{stamp: now or timezone.now()})
+    if enqueue(task_name, chunk):
+        return True
+    if model is not None and stamp:
+        model.objects.filter(pk__in=chunk).update(**{stamp: None})
+    return False
+
+
+def chunked(items: list, size: int) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 def claim(candidates: QuerySet, **changes) -> bool:
@@ -63,15 +120,23 @@ def claim(candidates: QuerySet, **changes) -> bool:
 
 
 def redispatch(task_name: str, due: QuerySet, *, stamp: str | None = "dispatched_at", limit: int = 1000,
-               now: datetime.datetime | None = None) -> int:
+               now: datetime.datetime | None = None, batch_size: int | None = None) -> int:
     """Hand the due rows to the task again, oldest first, stamping each one handed over.
 
-    Stops at the first refusal of the broker: the next sweep carries on from there. Returns how many went.
+    With ``batch_size`` the task takes lists of ids, at most that many per message. Stops at the first
+    refusal of the broker: the next sweep carries on from there. Returns how many rows went.
     """
     now = now or timezone.now()
     model = due.model
+    pks = list(due.order_by("pk").values_list("pk", flat=True)[:limit])
     handed = 0
-    for pk in due.order_by("pk").values_list("pk", flat=True)[:limit]:
+    if batch_size:
+        for chunk in chunked(pks, batch_size):
+            if not hand_over(task_name, chunk, model=model, stamp=stamp, now=now):
+                break
+            handed += len(chunk)
+        return handed
+    for pk in pks:
         if not enqueue(task_name, pk):
             break
         if stamp:

@@ -19,6 +19,10 @@ MAX_AUTHORS_PER_PAPER = 20
 # many days ahead; the day-before-the-event reminder goes 24 hours ahead.
 REMINDER_DAYS_BEFORE_DEADLINE = env.int("REMINDER_DAYS_BEFORE_DEADLINE", default=3)
 
+# --- Outbox -------------------------------------------------------------------------------------
+# Mails one send task takes at once and delivers over one SMTP connection.
+OUTBOX_BATCH_SIZE = max(env.int("OUTBOX_BATCH_SIZE", default=50), 1)
+
 # --- Speaker videos and final papers (talkmedia; every setting in docs/videos.md) ---------
 # The largest video accepted: announced before the upload starts, enforced when it is declared.
 VIDEO_MAX_BYTES = env.int("VIDEO_MAX_BYTES", default=4 * 1024**3)

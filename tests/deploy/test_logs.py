@@ -2,7 +2,7 @@
 
 A gunicorn instance and a Celery worker in their own processes (production profile, ``LOG_FORMAT=json``), on the
 test database, Redis and the session's SMTP server. A sign-up over HTTP queues the confirmation mail in the
-outbox; the worker sends it; the worker's ``task`` line for ``outbox.send`` carries the id of the sign-up request.
+outbox; the worker sends it; the worker's ``task`` line for ``outbox.send_batch`` carries the id of the sign-up request.
 """
 import pytest
 
@@ -60,9 +60,9 @@ def test_the_request_id_of_a_sign_up_arrives_in_the_line_of_the_task_that_mails_
     [form] = [line for line in requests_logged if line["method"] == "GET"]
     assert form["request_id"] != request_id and form["status"] == 200
 
-    wait_until(lambda: any(line["task"] == "outbox.send" for line in lines(worker, "personal_site.tasks")),
-               timeout=20, message="the worker logged the outbox.send task")
-    [task] = [line for line in lines(worker, "personal_site.tasks") if line["task"] == "outbox.send"]
+    wait_until(lambda: any(line["task"] == "outbox.send_batch" for line in lines(worker, "personal_site.tasks")),
+               timeout=20, message="the worker logged the outbox.send_batch task")
+    [task] = [line for line in lines(worker, "personal_site.tasks") if line["task"] == "outbox.send_batch"]
     assert set(task) == TASK_FIELDS
     assert task["request_id"] == request_id, "the task's line names the request that queued the mail"
     assert task["state"] == "SUCCESS" and task["runtime_ms"] > 0 and task["task_id"]

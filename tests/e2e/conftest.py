@@ -60,7 +60,7 @@ def broker_handoffs(monkeypatch):
     """
     from tests.support.handoffs import record_handoffs
 
-    return record_handoffs(monkeypatch)["outbox.send"]
+    return record_handoffs(monkeypatch)["outbox.send_batch"]
 
 
 def screenshot_path(name: str, viewport: str) -> Path:

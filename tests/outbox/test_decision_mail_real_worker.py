@@ -4,9 +4,10 @@ One release of 200 staged decisions (20 accepted, 180 rejected: 200 decision mai
 for the accepted papers' talks), sent by a real ``celery worker`` process on Redis to aiosmtpd, while:
 
 (a) the SMTP server answers ``451`` to the first 40 delivery attempts (an outage): those mails wait for a retry;
-(b) Redis "stops and starts" after the 120th hand-over to the broker (see ``BrokerLine`` for what is real and what
-    is simulated): the six hand-overs made while it is down fail for real, the messages waiting in it are lost,
-    and the worker's own connection is cut under it and must come back by itself;
+(b) Redis "stops and starts" after the 24th hand-over to the broker (batches of five mails here, so after 120
+    mails; see ``BrokerLine`` for what is real and what is simulated): the two hand-overs made while it is down
+    (ten mails) fail for real, the messages waiting in it are lost, and the worker's own connection is cut under
+    it and must come back by itself;
 (c) when the beat's sweep (``outbox_sweep(now=later)``, called as beat would, with a ``now`` past the retry times)
     hands everything still queued to the worker, the worker is killed (SIGKILL) in the middle of an SMTP
     conversation and started again; a second sweep, ten minutes after the crash, finds the interrupted row.
@@ -56,7 +57,8 @@ organizer = review_fixtures.organizer
 State = OutboundMail.State
 PAPERS, ACCEPTED = 200, 20
 SMTP_OUTAGE = 40  # delivery attempts answered 451
-REDIS_DOWN_AT, REDIS_DOWN_FOR = 120, 6  # hand-overs: the 121st to the 126th fail
+BATCH = 5  # OUTBOX_BATCH_SIZE here: 44 hand-overs of five mails, so that Redis can go down between two of them
+REDIS_DOWN_AT, REDIS_DOWN_FOR = 24, 2  # hand-overs: the 25th and the 26th fail
 
 
 class BrokerLine:
@@ -145,7 +147,7 @@ class HandOverCounter:
         self.publish, self.callbacks, self.calls, self.failed = publish, callbacks, 0, 0
 
     def __call__(self, task_name, args, eta=None):
-        if task_name != "outbox.send":
+        if task_name != "outbox.send_batch":
             return self.publish(task_name, args, eta)
         self.calls += 1
         if self.calls in self.callbacks:
@@ -226,12 +228,13 @@ def worker(broker_line, redis_broker, smtp_backend, transactional_db, tmp_path):
 
 
 def test_200_decision_mails_survive_an_smtp_outage_a_redis_restart_and_a_worker_kill(
-    client, open_edition, organizer, worker, smtp_backend, redis_broker, broker_line, monkeypatch
+    client, open_edition, organizer, worker, smtp_backend, redis_broker, broker_line, monkeypatch, settings
 ):
     from personal_site import durable
     from review.services.decisions import decision_stage
 
     smtp = smtp_backend
+    settings.OUTBOX_BATCH_SIZE = BATCH  # this process hands the mails over (the worker takes any list it gets)
     papers = create_submitted_papers(open_edition, organizer, PAPERS)
     for i, paper in enumerate(papers):
         decision_stage(submission=paper, outcome="accept" if i < ACCEPTED else "reject", by=organizer,
@@ -262,7 +265,7 @@ def test_200_decision_mails_survive_an_smtp_outage_a_redis_restart_and_a_worker_
     decision_rows = list(OutboundMail.objects.filter(kind="decision"))
     all_rows = OutboundMail.objects.count()
     assert len(decision_rows) == PAPERS and all_rows == PAPERS + ACCEPTED
-    assert hand_over.calls == all_rows and hand_over.failed == REDIS_DOWN_FOR
+    assert hand_over.calls == -(-all_rows // BATCH) and hand_over.failed == REDIS_DOWN_FOR
 
     # The worker's connection was cut under it: it reconnects and sends what was handed over after the restart.
     wait_explained(lambda: redis_broker.queue_length(worker.queue) == 0 and not states()[State.SENDING],
@@ -273,31 +276,35 @@ def test_200_decision_mails_survive_an_smtp_outage_a_redis_restart_and_a_worker_
     assert after_release[State.SENT] == len(smtp.messages) > 0
     assert smtp.temporary_failures == SMTP_OUTAGE
     # Refused (waiting for their retry), lost with Redis's data, or never handed over: all wait for the sweep.
-    assert after_release[State.QUEUED] >= SMTP_OUTAGE + REDIS_DOWN_FOR, f"lost with Redis: {lost}, {after_release}"
+    assert after_release[State.QUEUED] >= SMTP_OUTAGE + REDIS_DOWN_FOR * BATCH, \
+        f"lost with Redis: {lost}, {after_release}"
 
     # The beat's sweep runs once the first retries are due and the hand-overs are old enough to be presumed
     # lost. (c) The worker is killed while sending the 21st of them: that mail hangs in DATA when SIGKILL comes.
     smtp.hold_next(after=20)
     first_sweep_at = timezone.now() + max(backoff(1), REDISPATCH_AFTER) + datetime.timedelta(seconds=1)
-    assert outbox_sweep(now=first_sweep_at) == {"uncertain": 0, "dispatched": after_release[State.QUEUED]}
+    assert outbox_sweep(now=first_sweep_at) == {"uncertain": 0, "released": 0,
+                                                "dispatched": after_release[State.QUEUED]}
     smtp.wait_until_held(timeout=30)
     killed_at = timezone.now()
     worker.kill()
     wait_until(lambda: smtp.abandoned == 1, timeout=5, message="the server noticed the dead client")
     smtp.release()
-    [in_flight] = OutboundMail.objects.filter(state=State.SENDING)
+    # The killed worker's batch: the mail in the conversation, and those after it it never started.
+    in_flight, *unstarted = OutboundMail.objects.filter(state=State.SENDING).order_by("pk")
+    assert len(unstarted) < BATCH
     worker.start()
     smtp.wait_quiet(1.0)  # the restarted worker sends what was still waiting in Redis
 
-    # Ten minutes after the crash the sweep marks the interrupted mail uncertain and hands over the rest
-    # (those the killed worker had taken from Redis but not started).
+    # Ten minutes after the crash the sweep marks the interrupted mail uncertain, queues again the ones of its batch
+    # the killed worker never started, and hands over the rest (and those it had taken from Redis but not started).
     later = max(killed_at + SENDING_TIMEOUT, first_sweep_at + backoff(MAX_ATTEMPTS))
     second = outbox_sweep(now=later)
-    assert second["uncertain"] == 1
+    assert (second["uncertain"], second["released"]) == (1, len(unstarted))
     wait_explained(lambda: states() == {State.SENT: all_rows - 1, State.UNCERTAIN: 1}, worker, timeout=40,
                    message="every row sent but the one cut mid-conversation")
     smtp.wait_quiet(0.5)
-    assert outbox_sweep(now=later + SENDING_TIMEOUT) == {"uncertain": 0, "dispatched": 0}
+    assert outbox_sweep(now=later + SENDING_TIMEOUT) == {"uncertain": 0, "released": 0, "dispatched": 0}
 
     # --- What reached the SMTP server ----------------------------------------------------------------------
     in_flight.refresh_from_db()

@@ -19,9 +19,14 @@ State = OutboundMail.State
 
 
 @pytest.fixture
-def dispatched(monkeypatch):
-    """Mail ids handed to the broker for the send task, in order (recorded only)."""
-    return record_handoffs(monkeypatch)["outbox.send"]
+def handoffs(monkeypatch):
+    return record_handoffs(monkeypatch)
+
+
+@pytest.fixture
+def dispatched(handoffs):
+    """Mail ids handed to the broker for the batch send task, in order (recorded only)."""
+    return handoffs["outbox.send_batch"]
 
 
 def queue(recipients, *, object_key="submission-event:1", kind="receipt", **kwargs):
@@ -88,16 +93,18 @@ def test_suppressed_recipients_get_a_suppressed_row_never_sent(db, dispatched, d
     assert (mallory.state, mallory.attempts) == (State.SUPPRESSED, 0)
 
 
-def test_rows_are_dispatched_only_after_commit(db, dispatched, django_capture_on_commit_callbacks):
+def test_rows_are_dispatched_only_after_commit_in_one_hand_over(db, handoffs, dispatched,
+                                                                django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         rows = queue(["ada@example.org", "bob@example.org"])
+        rows += queue(["carol@example.org"], kind="decision")
         assert dispatched == []
-    assert len(callbacks) == 2
+    assert len(callbacks) == 1  # every mail of the transaction: one hand-over
     assert all(row.dispatched_at is None for row in OutboundMail.objects.all())
 
     for callback in callbacks:
         callback()
-    assert dispatched == [row.pk for row in rows]
+    assert handoffs.batches["outbox.send_batch"] == [[row.pk for row in rows]]
     assert all(row.dispatched_at is not None for row in OutboundMail.objects.all())
 
 
@@ -235,7 +242,7 @@ def test_the_sweep_marks_stale_sending_rows_uncertain_and_never_resends_them(db,
     OutboundMail.objects.filter(pk=fresh.pk).update(state=State.SENDING, attempts=1,
                                                     sending_since=now - datetime.timedelta(minutes=5))
 
-    assert outbox_sweep(now=now) == {"uncertain": 1, "dispatched": 0}
+    assert outbox_sweep(now=now) == {"uncertain": 1, "released": 0, "dispatched": 0}
 
     stale.refresh_from_db()
     fresh.refresh_from_db()
@@ -243,7 +250,8 @@ def test_the_sweep_marks_stale_sending_rows_uncertain_and_never_resends_them(db,
     assert "may or may not have gone out" in stale.last_error
     assert dispatched == []
     # Neither a later sweep nor a stray task message sends it again; only a deliberate resend does.
-    assert outbox_sweep(now=now + datetime.timedelta(days=1)) == {"uncertain": 1, "dispatched": 0}  # fresh's turn
+    later = now + datetime.timedelta(days=1)
+    assert outbox_sweep(now=later) == {"uncertain": 1, "released": 0, "dispatched": 0}  # fresh's turn
     assert mail_send(mail_id=stale.pk) == "skipped"
     assert dispatched == [] and mailoutbox == []
 
@@ -259,7 +267,7 @@ def test_the_sweep_redispatches_queued_rows_that_are_due(db, dispatched):
     OutboundMail.objects.filter(pk=due.pk).update(dispatched_at=now - 3 * minutes, next_attempt_at=now - minutes)
     OutboundMail.objects.filter(pk=recent.pk).update(dispatched_at=now - minutes)
 
-    assert outbox_sweep(now=now) == {"uncertain": 0, "dispatched": 3}
+    assert outbox_sweep(now=now) == {"uncertain": 0, "released": 0, "dispatched": 3}
 
     assert sorted(dispatched) == sorted([never.pk, lost.pk, due.pk])
     assert set(OutboundMail.objects.filter(dispatched_at=now).values_list("pk", flat=True)) == set(dispatched)
@@ -272,8 +280,10 @@ def test_the_sweep_redispatches_queued_rows_that_are_due(db, dispatched):
 def test_mail_resend_creates_a_new_row_marked_as_a_resend(db, dispatched, django_capture_on_commit_callbacks,
                                                          django_user_model, smtp_backend):
     organizer = django_user_model.objects.create_user(username="chair", email="chair@example.org")
-    [original] = queue(["ada@example.org"], reply_to="chairs@example.org")
+    with django_capture_on_commit_callbacks(execute=True):  # queued and handed over in an earlier transaction
+        [original] = queue(["ada@example.org"], reply_to="chairs@example.org")
     OutboundMail.objects.filter(pk=original.pk).update(state=State.UNCERTAIN)
+    dispatched.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
         resend = mail_resend(mail=original, by=organizer)
@@ -330,7 +340,7 @@ def test_a_connection_lost_while_handing_over_the_mail_makes_it_uncertain_not_re
     def drop(self, *args, **kwargs):
         raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
 
-    monkeypatch.setattr(smtplib.SMTP, "sendmail", drop)
+    monkeypatch.setattr(smtplib.SMTP, "data", drop)  # the message is being handed over when the line breaks
     assert mail_send(mail_id=row.pk) == State.UNCERTAIN
     row.refresh_from_db()
     assert row.state == State.UNCERTAIN and "may or may not have gone out" in row.last_error
@@ -355,5 +365,5 @@ def test_a_configuration_error_fails_at_once_instead_of_retrying(db, dispatched,
 def test_the_sweep_stops_quietly_when_the_broker_is_down(db, monkeypatch):
     rows = queue(["a@example.org", "b@example.org"])
     broker_refuses(monkeypatch)
-    assert outbox_sweep() == {"uncertain": 0, "dispatched": 0}
+    assert outbox_sweep() == {"uncertain": 0, "released": 0, "dispatched": 0}
     assert all(r.dispatched_at is None for r in OutboundMail.objects.filter(pk__in=[r.pk for r in rows]))

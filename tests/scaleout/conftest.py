@@ -6,6 +6,7 @@ processes see what it writes, and reaches the site over HTTP through ``SiteClien
 The test data is made in this process with the project's own services and fixtures (the only imports of domain
 code in this package are here and in the fixtures reused from tests/submissions and tests/talkmedia).
 """
+import contextlib
 import json
 import os
 import uuid
@@ -25,6 +26,8 @@ s3_server = video_fixtures.s3_server
 
 # Beat runs only the hourly reminders, every 2 s: a test sees several runs within seconds.
 BEAT_SCHEDULE = {"remind-drafts": 2}
+# Mails per send task in the cluster: small, so that a burst is shared by both workers.
+OUTBOX_BATCH_SIZE = 10
 
 
 @dataclass
@@ -50,6 +53,17 @@ class Cluster:
                 if line.get("logger") == "personal_site.tasks" and (name is None or line["task"] == name):
                     lines.append({**line, "worker": index})
         return lines
+
+    @contextlib.contextmanager
+    def publishing_here(self):
+        """Hand tasks over from this process as the cluster's own processes do: to its broker, on its queue (for
+        a sweep called here in the beat's place)."""
+        from personal_site.celery import app
+        from tests.support.celery_worker import RedisBroker, default_queue
+
+        with RedisBroker(self.env["CELERY_BROKER_URL"]).installed(app), \
+                default_queue(app, self.env["TEST_CELERY_DEFAULT_QUEUE"]):
+            yield
 
     def ensure_workers(self) -> None:
         """Start a worker again if a test killed it (as systemd's Restart=always would)."""
@@ -82,6 +96,7 @@ def cluster(django_db_setup, django_db_blocker, _redis_test_db, s3_server, smtp_
         var_dir=folder / "var", queue=f"test-scale-{os.getpid()}", email_url=smtp_server.url,
         s3={"endpoint": s3_server.endpoint, "bucket": bucket}, static_root=production_static_root,
         TEST_CELERY_BEAT_SCHEDULE=json.dumps(BEAT_SCHEDULE), VIDEO_WORK_DIR=str(folder / "video-work"),
+        OUTBOX_BATCH_SIZE=str(OUTBOX_BATCH_SIZE),
     )
     manage(env, "setup_video_bucket", "--create", "--origin", "https://127.0.0.1")
     webs = [Gunicorn(env, folder / f"web-{n}.log") for n in (1, 2)]

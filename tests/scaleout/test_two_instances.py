@@ -270,6 +270,7 @@ def test_200_decision_mails_arrive_exactly_once_with_a_worker_killed_mid_way(sit
     from outbox.services import SENDING_TIMEOUT, outbox_sweep
     from review.services.decisions import decision_stage
     from tests.outbox.test_decision_mail_real_worker import create_submitted_papers
+    from tests.scaleout.conftest import OUTBOX_BATCH_SIZE as BATCH
 
     State = OutboundMail.State
     papers = create_submitted_papers(open_edition, organizer, 200)
@@ -295,27 +296,30 @@ def test_200_decision_mails_arrive_exactly_once_with_a_worker_killed_mid_way(sit
     wait_until(lambda: smtp_server.abandoned == 1, timeout=5, message="the server dropped the cut conversation")
     smtp_server.release()
 
-    # The survivor sends the rest. What the killed worker held stays behind: the row it was sending (SENDING),
-    # and the message it had prefetched (QUEUED, unacknowledged in Redis until the visibility timeout).
+    # The survivor sends the rest. What the killed worker held stays behind: its batch (SENDING: the row it was
+    # sending and those after it, never started), and the batch it had prefetched (QUEUED, unacknowledged in Redis
+    # until the visibility timeout).
     def settled():
         counts = Counter(OutboundMail.objects.values_list("state", flat=True))
-        return counts[State.SENT] == len(smtp_server.messages) and counts[State.SENT] >= 190 \
+        return counts[State.SENT] == len(smtp_server.messages) and counts[State.SENT] >= 200 - 2 * BATCH \
             and not OutboundMail.objects.filter(state=State.SENDING).exclude(sending_since__lt=timezone.now() -
                                                                              datetime.timedelta(seconds=5)).exists()
 
     wait_explained(settled, site, timeout=120, message="the surviving worker sent the rest")
     smtp_server.wait_quiet(1.0)
     left = Counter(OutboundMail.objects.exclude(state=State.SENT).values_list("state", flat=True))
-    assert left[State.SENDING] == 1, left  # the one cut mid-conversation
+    assert 1 <= left[State.SENDING] <= BATCH, left  # the one cut mid-conversation, and the rest of its batch
     assert set(left) <= {State.SENDING, State.QUEUED}, left
-    prefetched = left[State.QUEUED]
-    assert prefetched <= 2, left  # --prefetch-multiplier=1: at most one reserved besides the running one
+    prefetched, unstarted = left[State.QUEUED], left[State.SENDING] - 1
+    assert prefetched <= BATCH, left  # --prefetch-multiplier=1: at most one batch reserved besides the running one
 
     # systemd restarts the killed worker; the beat's sweep, ten minutes on, marks the cut row UNCERTAIN (it may
-    # or may not have gone out: it is never resent on its own) and hands the prefetched rows over again.
+    # or may not have gone out: it is never resent on its own), queues again the rows of its batch it never
+    # started, and hands those and the prefetched rows over again.
     killed.start()
-    swept = outbox_sweep(now=timezone.now() + SENDING_TIMEOUT + datetime.timedelta(minutes=1))
-    assert swept == {"uncertain": 1, "dispatched": prefetched}
+    with site.publishing_here():
+        swept = outbox_sweep(now=timezone.now() + SENDING_TIMEOUT + datetime.timedelta(minutes=1))
+    assert swept == {"uncertain": 1, "released": unstarted, "dispatched": prefetched + unstarted}
     wait_explained(lambda: Counter(OutboundMail.objects.values_list("state", flat=True)) ==
                    {State.SENT: 199, State.UNCERTAIN: 1}, site, timeout=60, message="199 sent, 1 uncertain")
     smtp_server.wait_quiet(1.0)
@@ -331,7 +335,7 @@ def test_200_decision_mails_arrive_exactly_once_with_a_worker_killed_mid_way(sit
     [uncertain] = OutboundMail.objects.filter(state=State.UNCERTAIN)
     assert recipients - set(by_recipient) == {uncertain.recipient}
     assert sorted(ids) == sorted(row.message_id for row in OutboundMail.objects.filter(state=State.SENT))
-    # Both workers did the work, and a task line exists for every hand-over the survivor ran.
-    senders = Counter(line["worker"] for line in site.task_lines("outbox.send"))
-    assert senders[site.workers.index(survivor)] > 80 and senders[site.workers.index(killed)] > 0, senders
+    # Both workers did the work (200 mails in batches of 10), and a task line exists for every batch they ran.
+    senders = Counter(line["worker"] for line in site.task_lines("outbox.send_batch"))
+    assert senders[site.workers.index(survivor)] > 80 // BATCH and senders[site.workers.index(killed)] > 0, senders
     assert survivor.alive() and killed.alive()

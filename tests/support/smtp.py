@@ -14,6 +14,10 @@ Failure modes, each answered to a real SMTP client (Django's backend, smtplib):
 - ``fail_next(n)``: the next ``n`` messages get ``451 4.3.0`` at DATA (a transient outage);
 - ``refuse(True)`` … ``refuse(False)``: every message gets ``451`` while the flag is set;
 - ``reject_recipient(addr)``: ``550 5.1.1`` at RCPT for that address (a permanent failure);
+- ``defer_recipient(addr)``: ``451 4.7.1`` at RCPT for that address (greylisting: a transient failure);
+- ``close_after(n)``: close each connection after it delivered ``n`` messages (a limit per connection: the next
+  MAIL FROM on it finds the connection gone). ``connections()`` counts the connections messages arrived on
+  (each accepted message records its client's ``peer``);
 - ``hold_next(after=n)``: let ``n`` messages through, then hold the next one at DATA until ``release()``
   (``wait_until_held()`` returns once it is held). If the client vanishes meanwhile (a worker killed with SIGKILL)
   the message is dropped, never recorded, as a real server drops a conversation cut before its end
@@ -62,6 +66,9 @@ class RecordingHandler:
         self._fail_next = 0
         self._refusing = False
         self._reject: set[str] = set()
+        self._defer: set[str] = set()
+        self._close_after: int | None = None
+        self._closing: set = set()
         self._hold_after: int | None = None
         self._held = threading.Event()
         self._released = threading.Event()
@@ -75,6 +82,9 @@ class RecordingHandler:
             self._fail_next = 0
             self._refusing = False
             self._reject.clear()
+            self._defer.clear()
+            self._close_after = None
+            self._closing.clear()
             self._hold_after = None
             self._held.clear()
             self._released.set()  # let a message still held from an earlier test go on
@@ -90,6 +100,18 @@ class RecordingHandler:
     def reject_recipient(self, address: str) -> None:
         with self._cond:
             self._reject.add(address.lower())
+
+    def defer_recipient(self, address: str) -> None:
+        with self._cond:
+            self._defer.add(address.lower())
+
+    def close_after(self, n: int | None) -> None:
+        with self._cond:
+            self._close_after = n
+
+    def connections(self) -> int:
+        with self._cond:
+            return len({m.peer for m in self.messages})
 
     def hold_next(self, after: int = 0) -> None:
         with self._cond:
@@ -121,6 +143,9 @@ class RecordingHandler:
             if address.lower() in self._reject:
                 self.rejected_recipients.append(address)
                 return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+            if address.lower() in self._defer:
+                self.temporary_failures += 1
+                return f"451 4.7.1 <{address}>: Recipient address deferred: greylisted, try again later"
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
 
@@ -147,10 +172,25 @@ class RecordingHandler:
         message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
         message.envelope_from = envelope.mail_from
         message.envelope_rcpt = list(envelope.rcpt_tos)
+        message.peer = session.peer
         with self._cond:
             self.messages.append(message)
             self._cond.notify_all()
+            on_this_connection = sum(1 for m in self.messages if m.peer == session.peer)
+            if self._close_after and on_this_connection % self._close_after == 0:
+                self._closing.add(session.peer)  # closed when this client starts its next message
         return "250 2.0.0 OK: queued"
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        with self._cond:
+            closing = session.peer in self._closing
+            self._closing.discard(session.peer)
+        if closing:
+            server.transport.close()  # the client finds the connection gone
+            return "421 4.4.2 Too many messages on this connection, closing"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
 
 class SMTPServer:

@@ -35,7 +35,7 @@ def _video_settings(settings, tmp_path):
 @dataclass
 class Handoffs:
     videos: list  # ids given to videos.process
-    mails: list  # ids given to outbox.send
+    mails: list  # ids given to outbox.send_batch
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +49,7 @@ def _handoffs(request, monkeypatch):
     from tests.support.handoffs import record_handoffs
 
     recorded = record_handoffs(monkeypatch)
-    return Handoffs(videos=recorded["videos.process"], mails=recorded["outbox.send"])
+    return Handoffs(videos=recorded["videos.process"], mails=recorded["outbox.send_batch"])
 
 
 @pytest.fixture
