@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from django.conf import settings as django_settings
+
 REPO = Path(__file__).resolve().parents[2]
 HTTPS = {"X-Forwarded-Proto": "https"}  # what the TLS proxy in front of gunicorn adds
 
@@ -42,7 +44,9 @@ def site_env(*, database_url: str, broker_url: str, cache_url: str, var_dir: Pat
     env.update({
         "DJANGO_SETTINGS_MODULE": "personal_site.settings", "SITE_PROFILE": "production", "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SITE_URL": "https://127.0.0.1", "DATABASE_URL": database_url, "CELERY_BROKER_URL": broker_url,
+        # The test process's own SITE_URL, so that what it checks of the mails these processes write (links
+        # start with SITE_URL, tests/support/mail_links.py) holds for the same address.
+        "SITE_URL": django_settings.SITE_URL, "DATABASE_URL": database_url, "CELERY_BROKER_URL": broker_url,
         "CACHE_REDIS_URL": cache_url, "REDIS_URL": cache_url, "VAR_DIR": str(var_dir),
         "STATIC_ROOT": str(static_root or var_dir / "static"), "LOG_FORMAT": "json", "LOG_LEVEL": "INFO",
         "TEST_CELERY_DEFAULT_QUEUE": queue, "CELERY_SKIP_CHECKS": "1", "PYTHONUNBUFFERED": "1",
