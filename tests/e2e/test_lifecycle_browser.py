@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import VIEWPORTS, screenshot_path
 from tests.submissions.conftest import pdf_with_pages
+from tests.support.playback import play_video
 from tests.talkmedia.media import small_mp4
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
@@ -285,19 +286,8 @@ def test_a_paper_from_sign_up_to_the_video_on_its_talk_page(
     expect(visitor.get_by_role("heading", level=1)).to_have_text("Lifelong Recommenders")
     expect(visitor.locator("main")).to_contain_text("Recommenders that keep learning")
     expect(visitor.get_by_role("link", name=re.compile("paper", re.I)).first).to_be_visible()
-    played = visitor.evaluate("""async () => {
-        const video = document.querySelector("main video");
-        video.muted = true;
-        if (video.readyState < 1) await new Promise((ok, fail) => {
-            video.addEventListener("loadedmetadata", ok, {once: true});
-            video.addEventListener("error", () => fail(new Error("media error " + video.error.code)), {once: true});
-            video.load();
-        });
-        await video.play();
-        await new Promise(ok => setTimeout(ok, 500));
-        return {time: video.currentTime, duration: video.duration};
-    }""")
-    assert played["time"] > 0 and played["duration"] > 2, played
+    played = play_video(visitor, "main video")
+    assert played["readyState"] >= 2 and played["time"] > 0 and played["duration"] > 2, played
     checks.page(visitor, "talk-page", public=True)
 
     assert checks.failures() == {}

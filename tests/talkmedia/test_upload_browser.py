@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from talkmedia.models import TalkVideo
 from talkmedia.services.storage import stored_size
+from tests.support.playback import play_video
 
 from .media import big_mkv, long_mp4, not_a_video
 
@@ -109,19 +110,7 @@ def test_upload_in_parts_converted_by_a_worker_published_and_played(
     page.goto(f"{site.url}/{media_world.edition.slug}/")
     player = page.locator(f"#talk-{talk.pk} video")
     expect(player).to_be_visible()
-    state = page.evaluate("""async (selector) => {
-        const video = document.querySelector(selector);
-        video.muted = true;
-        if (video.readyState < 1) await new Promise((ok, fail) => {
-            video.addEventListener("loadedmetadata", ok, {once: true});
-            video.addEventListener("error", () => fail(new Error("media error " + video.error.code)), {once: true});
-            video.load();
-        });
-        await video.play();
-        await new Promise((ok) => setTimeout(ok, 600));
-        return {readyState: video.readyState, duration: video.duration, time: video.currentTime,
-                src: video.currentSrc};
-    }""", f"#talk-{talk.pk} video")
+    state = play_video(page, f"#talk-{talk.pk} video")
     assert state["readyState"] >= 2 and 3.5 < state["duration"] < 4.5 and state["time"] > 0, state
     assert not problems, problems
 
