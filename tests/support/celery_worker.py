@@ -31,15 +31,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.processes import SiteProcess
+
 TEST_REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "9"))
 READY_TIMEOUT = 60
 
@@ -212,17 +211,18 @@ def database_url_for_worker(connection) -> str:
     raise RuntimeError(f"no DATABASE_URL recipe for {connection.vendor}")
 
 
-class WorkerProcess:
+class WorkerProcess(SiteProcess):
     """``celery -A tests.support.celery_app worker --pool=solo -Q <queue>`` in its own process.
 
     The app is the project's (see ``tests/support/celery_app.py``). Output goes to ``log_path``; ``start()``
-    returns when the worker logged "ready".
+    returns when the worker logged "ready", and may be called again after ``kill()`` (a restart).
     """
+
+    name = "the worker process"
 
     def __init__(self, *, queue: str, broker_url: str, database_url: str, log_path: Path,
                  email_url: str | None = None, env: dict[str, str] | None = None, loglevel: str = "INFO"):
-        self.queue, self.log_path, self.loglevel = queue, Path(log_path), loglevel
-        self.env = {
+        super().__init__({
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "personal_site.settings",
             "DATABASE_URL": database_url,
@@ -232,67 +232,27 @@ class WorkerProcess:
             "PYTHONUNBUFFERED": "1",
             **({"EMAIL_URL": email_url} if email_url else {}),
             **(env or {}),
-        }
-        self.process: subprocess.Popen | None = None
+        }, log_path)
+        self.queue, self.loglevel = queue, loglevel
         self.starts = 0
 
-    @property
-    def pid(self) -> int | None:
-        return self.process.pid if self.process else None
+    def argv(self) -> list[str]:
+        return [sys.executable, "-m", "celery", "-A", "tests.support.celery_app", "worker", "--pool=solo",
+                "--concurrency=1", "-Q", self.queue, "-n", f"proc-{os.getpid()}-{self.starts}@localhost",
+                "--without-mingle", "--without-gossip", "--without-heartbeat", f"--loglevel={self.loglevel}"]
 
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+    def ready(self, offset: int) -> bool:
+        return " ready." in self.text(offset)
 
     def start(self, timeout: float = READY_TIMEOUT) -> WorkerProcess:
         if self.alive():
             raise RuntimeError("the worker process is running already")
-        self.starts += 1
-        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "tests.support.celery_app", "worker", "--pool=solo",
-                 "--concurrency=1", "-Q", self.queue, "-n", f"proc-{os.getpid()}-{self.starts}@localhost",
-                 "--without-mingle", "--without-gossip", "--without-heartbeat", f"--loglevel={self.loglevel}"],
-                cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if " ready." in self._log_from(offset):
-                return self
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the worker process exited with {self.process.returncode}:\n{self.log_tail()}")
-            time.sleep(0.05)
-        self.kill()
-        raise TimeoutError(f"the worker process was not ready within {timeout} s:\n{self.log_tail()}")
-
-    def kill(self) -> None:
-        """SIGKILL: the worker dies on the spot, as in an OOM kill or a power cut."""
-        if self.alive():
-            os.kill(self.process.pid, signal.SIGKILL)
-        if self.process is not None:
-            self.process.wait(10)
+        self.starts += 1  # each start its own node name
+        return super().start(timeout)
 
     def stop(self, timeout: float = 15) -> None:
         """Warm shutdown (SIGTERM; Celery needs about 5 s), SIGKILL if that takes longer than ``timeout``."""
-        if not self.alive():
-            return
-        os.kill(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-
-    def _log_from(self, offset: int) -> str:
-        try:
-            with open(self.log_path, "rb") as log:
-                log.seek(offset)
-                return log.read().decode(errors="replace")
-        except FileNotFoundError:
-            return ""
-
-    def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self._log_from(0).splitlines()[-lines:])
+        super().stop(timeout)
 
 
 def wait_until(condition, *, timeout: float = 20, interval: float = 0.05, message: str = "condition") -> None:
