@@ -253,8 +253,12 @@ def test_a_paper_from_sign_up_to_the_video_on_its_talk_page(
     expect(main).to_contain_text("A clear case for lifelong learning; add a forgetting study.")
     expect(main).not_to_contain_text("Rita")
     expect(main).not_to_contain_text("between us")
-    expect(ann.get_by_role("link", name="Withdraw")).to_have_count(0)
     checks.page(ann, "paper-accepted")
+    # Withdrawing an accepted paper asks first and says what follows; Ann keeps it.
+    ann.get_by_role("button", name="Withdraw").click()
+    expect(ann.locator(".withdraw-consequences")).to_contain_text("The paper's talk is taken off the program")
+    ann.get_by_role("link", name="Keep it").click()
+    expect(main).to_contain_text("Decision: accepted")
 
     ann.get_by_role("link", name=re.compile(r"video", re.I)).first.click()
     video_file = small_mp4(tmp_path / "my talk.mp4")
