@@ -140,11 +140,7 @@ def mail_send_batch(*, mail_ids: list[int]) -> BatchOutcome:
     """
     ids = list(dict.fromkeys(mail_ids))
     outcome = BatchOutcome(left=ids[batch_size():])
-    token = uuid.uuid4()
-    mails = _claim_batch(ids[:batch_size()], token)
-    if not mails:
-        return outcome
-    by_id = {mail.pk: mail for mail in mails}
+    token, by_id = uuid.uuid4(), {}
 
     def marked(pk: int, matched: bool) -> None:
         if matched:
@@ -152,7 +148,13 @@ def mail_send_batch(*, mail_ids: list[int]) -> BatchOutcome:
         else:  # the sweep judged the claim meanwhile: the row is its (UNCERTAIN), not ours to call sent
             outcome.states.pop(pk, None)
 
+    # Set up before the claim: a setup that fails (mail settings, the database) leaves the rows QUEUED, never
+    # SENDING with nothing sent (which the sweep would have to call uncertain).
     session, marks = MailSession(), SentMarks(token, marked)
+    mails = _claim_batch(ids[:batch_size()], token)
+    if not mails:
+        return outcome
+    by_id.update({mail.pk: mail for mail in mails})
     stop_at = time.monotonic() + BATCH_TIME_LIMIT.total_seconds()
     try:
         for position, mail in enumerate(mails):
@@ -221,7 +223,7 @@ def judge_stale_claims(now: datetime.datetime) -> tuple[int, int]:
                                               "gone out. Resend it deliberately.")
         released = stale.filter(pk__in=[pk for pk, _ in rows if pk not in in_flight]).update(
             state=State.QUEUED, sending_since=None, dispatched_at=None, attempts=F("attempts") - 1,
-            last_error="The worker stopped before sending this mail; it is handed over again.")
+            last_error="Sending was interrupted before this mail went out; it is sent again automatically.")
     if uncertain or released:
         log.warning("outbox: %s mail(s) of vanished workers are uncertain, %s never started are queued again",
                     uncertain, released)

@@ -29,6 +29,13 @@ def _sql(placeholder) -> str:
             f"WHERE {column['id']} = {p[2]} AND {column['claim_token']} = {p[3]} AND {column['state']} = {p[4]}")
 
 
+def _broken(message: str) -> DatabaseError:
+    """The connection's state is unknown (a query may still be running on it, unseen by Django): close it, so
+    the worker's next query opens a fresh one. The row stays SENDING or became SENT; the sweep judges it."""
+    connection.close()
+    return DatabaseError(message)
+
+
 class SentMarks:
     """``start(pk)`` after the server took mail ``pk``; ``finish()`` returns whether that mark matched (None
     when no mark is pending) and tells ``on_result(pk, matched)``. At most one mark is in flight."""
@@ -68,7 +75,7 @@ class SentMarks:
             while pgconn.flush():  # nonblocking (as psycopg keeps it): hand the whole query to the socket
                 select.select([], [pgconn.socket], [], WAIT_SECONDS)
         except Exception as exc:  # noqa: BLE001 - libpq's errors, as Django's
-            raise DatabaseError(f"the SENT mark could not be sent: {exc}") from exc
+            raise _broken(f"the SENT mark could not be sent: {exc}") from exc
 
     def finish(self) -> bool | None:
         if self.pending is None:
@@ -88,7 +95,7 @@ class SentMarks:
                 if not pgconn.is_busy():
                     break
                 if not select.select([pgconn.socket], [], [], WAIT_SECONDS)[0]:
-                    raise DatabaseError(f"no answer from PostgreSQL to a SENT mark within {WAIT_SECONDS} s")
+                    raise _broken(f"no answer from PostgreSQL to a SENT mark within {WAIT_SECONDS} s")
             while (result := pgconn.get_result()) is not None:
                 if result.error_message:
                     error = result.error_message.decode(errors="replace")
@@ -97,7 +104,7 @@ class SentMarks:
         except DatabaseError:
             raise
         except Exception as exc:  # noqa: BLE001 - libpq's errors (a broken connection), as Django's
-            raise DatabaseError(f"the answer to a SENT mark could not be read: {exc}") from exc
+            raise _broken(f"the answer to a SENT mark could not be read: {exc}") from exc
         if error:
             raise DatabaseError(f"the SENT mark failed: {error}")
         return matched

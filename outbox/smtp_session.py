@@ -83,7 +83,6 @@ class MailSession:
     def __init__(self):
         self.backend = get_connection(fail_silently=False)
         self.is_open = False
-        self.reconnects = 0
         self._senders: dict[tuple, str] = {}
 
     def open(self) -> None:
@@ -117,7 +116,6 @@ class MailSession:
         except _Dropped:
             # The server closed the connection before this message went out: open a new one, once.
             self._discard()
-            self.reconnects += 1
             self.open()
             try:
                 self._transaction(message, before_data)

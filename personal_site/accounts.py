@@ -5,6 +5,7 @@ The account hub (``/accounts/home/``, ``account_home``) is the page every header
 link leads to: it lists what the signed-in person can reach, by URL name only (this package imports
 no app). Organizers land on the organizer area instead.
 """
+from functools import cached_property
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -38,19 +39,15 @@ class AccountMenu:
     def __init__(self, user):
         self._user = user
 
-    @property
+    @cached_property
     def is_organizer(self) -> bool:
-        if not hasattr(self, "_organizer"):
-            self._organizer = is_organizer(self._user)
-        return self._organizer
+        return is_organizer(self._user)
 
-    @property
+    @cached_property
     def is_reviewer(self) -> bool:
-        if not hasattr(self, "_reviewer"):
-            # The review app's relation, read by name: the project package imports no app.
-            roles = getattr(self._user, "reviewer_roles", None) if self._user.is_authenticated else None
-            self._reviewer = bool(roles is not None and roles.exists())
-        return self._reviewer
+        # The review app's relation, read by name: the project package imports no app.
+        roles = getattr(self._user, "reviewer_roles", None) if self._user.is_authenticated else None
+        return bool(roles is not None and roles.exists())
 
 
 def account_menu(request) -> dict:

@@ -21,10 +21,16 @@ def organizers_group() -> Group:
 
 
 def is_organizer(user) -> bool:
-    return bool(
-        user.is_authenticated and user.is_active and user.is_staff
-        and (user.is_superuser or user.groups.filter(name=ORGANIZERS_GROUP).exists())
-    )
+    """Active staff in the Organizers group, or a superuser (cached on the user object for the request)."""
+    cached = getattr(user, "_is_organizer", None)
+    if cached is None:
+        cached = bool(
+            user.is_authenticated and user.is_active and user.is_staff
+            and (user.is_superuser or user.groups.filter(name=ORGANIZERS_GROUP).exists())
+        )
+        if user.is_authenticated:
+            user._is_organizer = cached
+    return cached
 
 
 def verified_emails(user) -> frozenset[str]:

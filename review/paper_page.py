@@ -40,7 +40,7 @@ def review_words(submission_ids) -> dict[int, str]:
 
 def profile_items(submission, user) -> list[DueItem]:
     """The signed-in person's own speaker profile for the paper's talk (other authors get their own link)."""
-    emails = set(verified_emails(user)) | ({user.email.lower()} if user.email else set())
+    emails = verified_emails(user)  # an address not proven opens no profile link (personal_site/identity.py)
     if not emails:
         return []
     appearances = (Appearance.objects.filter(talk__submission=submission, role=Appearance.Role.PRESENTER)

@@ -169,6 +169,19 @@ def open_edition(personal_2020):
 
 
 @pytest.fixture
+def organizer(django_user_model):
+    """The organizer account as ``make run`` makes it (``ensure_organizer``): in the Organizers group, a verified
+    address orga@example.org, password pw-orga-12345."""
+    import io
+
+    from django.core.management import call_command
+
+    call_command("ensure_organizer", "--username", "orga", "--password", "pw-orga-12345",
+                 "--email", "orga@example.org", stdout=io.StringIO())
+    return django_user_model.objects.get(username="orga")
+
+
+@pytest.fixture
 def make_author(django_user_model):
     from allauth.account.models import EmailAddress
 

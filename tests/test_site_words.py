@@ -81,20 +81,14 @@ def fresh_pages() -> None:
 
 
 @pytest.fixture
-def world(personal_2020, open_edition, make_author, django_user_model):
-    import io
-
-    from django.core.management import call_command
-
+def world(personal_2020, open_edition, make_author, organizer):
     from submissions.models import Submission, SubmissionAuthor
 
-    call_command("ensure_organizer", "--username", "orga", "--password", "pw-orga-12345",
-                 "--email", "orga@example.org", stdout=io.StringIO())
     ann = make_author("ann@example.org")
     paper = Submission.objects.create(edition=open_edition, contact=ann, title="Words Over Time",
                                       abstract="A paper.", status=Submission.Status.SUBMITTED)
     SubmissionAuthor.objects.create(submission=paper, order=1, name="Ann", email="ann@example.org")
-    return {"organizer": django_user_model.objects.get(username="orga"), "ann": ann, "paper": paper}
+    return {"organizer": organizer, "ann": ann, "paper": paper}
 
 
 @pytest.mark.parametrize("state", MOMENTS)

@@ -1,5 +1,7 @@
 """The organizer's outbox page: counts by state, the mails that need a look, every mail (searchable, one
 page at a time, each with its body), and deliberate resends."""
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,11 +28,11 @@ def outbox(request):
         kind = ""
     page = Paginator(selectors.mails_search(query=query, state=state, kind=kind), PER_PAGE).get_page(
         request.GET.get("page"))
-    filters = request.GET.copy()
-    filters.pop("page", None)
+    # The paging links carry the search as it was understood (a refused state or kind is not repeated).
+    filters = urlencode({name: value for name, value in (("q", query), ("state", state), ("kind", kind)) if value})
     return render(request, "organizer/outbox.html", {
         "problems": selectors.mails_needing_attention(), "counts": selectors.mail_counts_by_state(),
-        "page": page, "q": query, "state": state, "kind": kind, "filters": filters.urlencode(),
+        "page": page, "q": query, "state": state, "kind": kind, "filters": filters,
         "states": OutboundMail.State.choices, "kinds": MailKind.choices,
     })
 

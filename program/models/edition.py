@@ -111,16 +111,5 @@ class Edition(models.Model):
 
     @property
     def state(self) -> EditionState:
+        """The state now (``state_at`` for another moment)."""
         return self.state_at()
-
-    @property
-    def is_upcoming(self) -> bool:
-        return self.state == EditionState.UPCOMING
-
-    @property
-    def is_live(self) -> bool:
-        return self.state == EditionState.LIVE
-
-    @property
-    def is_over(self) -> bool:
-        return self.state == EditionState.OVER

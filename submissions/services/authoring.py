@@ -164,6 +164,8 @@ def submission_update(
         raise DeadlinePassed(closed_message(deadline_for(submission.edition, submission=submission), "Changes"))
     with transaction.atomic():
         submission = Submission.objects.select_for_update().get(pk=submission.pk)
+        if submission.is_withdrawn:  # withdrawn by a co-author meanwhile
+            raise SubmissionError("This paper was withdrawn; it can no longer be changed.")
         if details is not None:
             _set_details(submission, details)
         if pdf is not None:
@@ -175,14 +177,20 @@ def submission_update(
     return ChangeResult(submission, event, incomplete)
 
 
-def submission_withdraw(*, submission: Submission, user, at: datetime.datetime, reason: str = "") -> ChangeResult:
-    """Any author may withdraw; every author is told."""
+def _may_withdraw(user, submission: Submission) -> None:
     if not can_withdraw_submission(user, submission):
         if is_author(user, submission):
             raise SubmissionError(why_not_withdrawable(user, submission))
         raise NotAllowed(why_not_withdrawable(user, submission))
+
+
+def submission_withdraw(*, submission: Submission, user, at: datetime.datetime, reason: str = "") -> ChangeResult:
+    """Any author may withdraw; every author is told, once: the rule is asked again on the locked row, so two
+    withdrawals at the same moment make one event and one notice."""
+    _may_withdraw(user, submission)
     with transaction.atomic():
         submission = Submission.objects.select_for_update().get(pk=submission.pk)
+        _may_withdraw(user, submission)
         submission.status = Submission.Status.WITHDRAWN
         submission.withdrawn_at = at
         submission.save(update_fields=["status", "withdrawn_at", "updated_at"])

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from program.deadlines import closed_message
-from submissions.rules import is_author
+from submissions.rules import can_view_submission, is_author
 from submissions.services.errors import PdfRejected
 from talkmedia.rules import (
     can_finish_video_upload,
@@ -62,6 +62,9 @@ def _render_talk(request, access, *, captions_form=None, paper_form=None, status
         "limits": upload_limits(), "tolerance": settings.VIDEO_DURATION_TOLERANCE_SECONDS,
         "is_speaker": speaks_for_talk(request.user, talk, invite=access.invite),
         "is_organizer": can_manage_talk_media(request.user),
+        # The paper's page is its authors' (submissions/rules.py); a presenter who is not one would get a 404.
+        "sees_paper_page": (talk.submission_id is not None and not access.by_link
+                            and can_view_submission(request.user, talk.submission)),
         "can_upload": can_upload, "can_resume": can_resume, "can_paper": can_paper,
         "captions_form": captions_form or CaptionsForm(),
         "paper_form": paper_form or FinalPaperForm(page_limit=_page_limit(talk)),

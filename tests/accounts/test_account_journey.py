@@ -64,10 +64,8 @@ def test_a_reviewer_also_sees_my_reviews(client, make_author, open_edition):
 
 
 def test_an_organizer_also_sees_the_organizer_area_but_staff_alone_is_not_an_organizer(client, make_author,
-                                                                                       django_user_model):
-    call_command("ensure_organizer", "--username", "orga", "--password", "pw-orga-12345",
-                 "--email", "orga@example.org", stdout=io.StringIO())
-    client.force_login(django_user_model.objects.get(username="orga"))
+                                                                                       organizer):
+    client.force_login(organizer)
     assert menu_of(client.get(HUB).content.decode())["Organizer area"] == reverse("organizer:editions")
 
     staff = make_author("staff@example.org")

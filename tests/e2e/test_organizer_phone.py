@@ -14,7 +14,6 @@ from tests.review import conftest as review_fixtures
 
 pytestmark = pytest.mark.browser
 
-organizer = review_fixtures.organizer
 review_world = review_fixtures.review_world
 PHONE = {"width": 375, "height": 812}
 

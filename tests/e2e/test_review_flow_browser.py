@@ -25,7 +25,6 @@ pytestmark = pytest.mark.browser
 
 # The review package's fixtures, reused as they are (see tests/e2e/test_author_flow_browser.py for why
 # assigning them is enough: with ``live_server`` in the test, their ``db`` becomes ``transactional_db``).
-organizer = review_fixtures.organizer
 review_world = review_fixtures.review_world
 
 PASSWORD = "correct-horse-battery-9"  # make_author's default

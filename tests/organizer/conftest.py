@@ -6,7 +6,6 @@ from review.models import Decision
 from review.services.decisions import decision_stage
 from tests.review import conftest as review_fixtures
 
-organizer = review_fixtures.organizer
 review_world = review_fixtures.review_world
 
 

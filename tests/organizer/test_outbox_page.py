@@ -64,6 +64,7 @@ def test_search_and_filters_narrow_the_list_and_survive_paging(client, organizer
     wrong = client.get(url, {"state": "lost"}).content.decode()
     assert "“lost” is not a state of a mail; showing every state." in wrong
     assert "56 mails; page 1 of 2." in wrong
+    assert 'href="?page=2"' in wrong  # the refused state is not carried to the next page (nor its message)
 
 
 def test_resend_stays_on_the_outbox(client, organizer, mails):

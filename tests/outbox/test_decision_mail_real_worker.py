@@ -41,7 +41,6 @@ from outbox.services import (
     backoff,
     outbox_sweep,
 )
-from tests.review import conftest as review_fixtures
 from tests.support.celery_worker import (
     WorkerProcess,
     database_url_for_worker,
@@ -52,7 +51,6 @@ from tests.support.celery_worker import (
 
 pytestmark = pytest.mark.services
 
-organizer = review_fixtures.organizer
 
 State = OutboundMail.State
 PAPERS, ACCEPTED = 200, 20

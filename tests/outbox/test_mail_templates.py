@@ -1,9 +1,7 @@
 """Every mail the site writes comes from its kind's templates, renders without a missing value, and
 can be previewed by organizers in the organizer area."""
-import io
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -65,13 +63,6 @@ def test_a_kind_with_an_html_template_sends_both(db, settings, tmp_path):
 
     message = build_message(OutboundMail.objects.get(pk=row.pk)).message()
     assert message.get_content_type() == "multipart/alternative"
-
-
-@pytest.fixture
-def organizer(django_user_model):
-    call_command("ensure_organizer", "--username", "orga", "--password", "pw-orga-12345",
-                 "--email", "orga@example.org", stdout=io.StringIO())
-    return django_user_model.objects.get(username="orga")
 
 
 def test_organizers_preview_every_kind_from_the_outbox_page(client, organizer):

@@ -1,8 +1,6 @@
 """A review world: an open edition, two submitted papers, an organizer, reviewers."""
-import io
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from review.models import Reviewer
@@ -21,13 +19,6 @@ def submit_paper(client, edition, user, title, coauthor, *, pdf=None):
     assert response.status_code == 302, response.content.decode()[:3000]
     client.logout()
     return Submission.objects.get(title=title)
-
-
-@pytest.fixture
-def organizer(django_user_model):
-    call_command("ensure_organizer", "--username", "orga", "--password", "pw-orga-12345",
-                 "--email", "orga@example.org", stdout=io.StringIO())
-    return django_user_model.objects.get(username="orga")
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from tests.support.site_processes import CeleryBeat, CeleryWorker, Gunicorn, man
 from tests.talkmedia import conftest as video_fixtures
 
 media_world = video_fixtures.media_world
-organizer = video_fixtures.organizer
 s3_server = video_fixtures.s3_server
 
 # Beat runs only the hourly reminders, every 2 s: a test sees several runs within seconds.

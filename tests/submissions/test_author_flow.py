@@ -163,6 +163,20 @@ def test_any_author_may_withdraw_and_all_are_told(client, ann, make_author, open
     assert "This paper is withdrawn already." in again
 
 
+def test_two_withdrawals_at_once_make_one_event_and_one_notice(client, ann, open_edition):
+    from django.utils import timezone
+
+    from submissions.services.authoring import submission_withdraw
+    from submissions.services.errors import SubmissionError
+
+    submit(client, open_edition, pdf=pdf_with_pages(2))
+    first_tab, second_tab = Submission.objects.get(), Submission.objects.get()  # both loaded before either posts
+    submission_withdraw(submission=first_tab, user=ann, at=timezone.now())
+    with pytest.raises(SubmissionError, match="withdrawn already"):
+        submission_withdraw(submission=second_tab, user=ann, at=timezone.now())
+    assert first_tab.events.filter(action="withdrawn").count() == 1
+
+
 def test_the_withdraw_page_asks_for_confirmation_and_says_what_follows(client, ann, open_edition):
     submit(client, open_edition, pdf=pdf_with_pages(2))
     paper = Submission.objects.get()

@@ -70,13 +70,6 @@ def after_commit(django_capture_on_commit_callbacks):
     return run
 
 
-@pytest.fixture
-def organizer(django_user_model):
-    call_command("ensure_organizer", "--username", "orga", "--password", "pw-orga-12345",
-                 "--email", "orga@example.org", stdout=io.StringIO())
-    return django_user_model.objects.get(username="orga")
-
-
 @dataclass
 class MediaWorld:
     edition: object

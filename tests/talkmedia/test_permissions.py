@@ -270,3 +270,16 @@ def test_presigned_links_are_short_lived_unless_published(stocked, s3):
     for number, size in (("1", 5 << 20), ("2", 1 << 20)):
         assert "X-Amz-Expires=3600&" in urls[number] and "X-Amz-SignedHeaders=content-length%3Bhost" in urls[number]
         assert f"partNumber={number}" in urls[number], size
+
+
+def test_the_talk_page_links_the_papers_page_for_its_authors_only(client, media_world):
+    """Ann and Bob (authors) are led back to the paper's page; Tony presents but is no author: no link to a 404."""
+    talk = media_world.research_talk
+    paper_page = reverse("submissions:detail", args=[talk.submission_id])
+    for user, linked in ((media_world.ann, True), (media_world.bob, True), (media_world.tony, False)):
+        client.force_login(user)
+        page = client.get(reverse("videos:speaker:talk", kwargs={"uid": talk.uid}))
+        assert page.status_code == 200, user.email
+        assert (f'href="{paper_page}"' in page.content.decode()) is linked, user.email
+        if linked:
+            assert client.get(paper_page).status_code == 200
